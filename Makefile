@@ -1,0 +1,47 @@
+# The two commands: `make run` and `make test`. Both create the environment from the lock file first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CUSTOMERS ?= 10000
+MONTHS ?= 12
+SEED ?= 42
+export BRANCH_RETENTION_DUCKDB ?= $(CURDIR)/data/warehouse.duckdb
+export BRANCH_RETENTION_LANDING ?= $(CURDIR)/data/landing
+export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
+
+.PHONY: install run test ui lock clean
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	@# The dbt manifest Dagster loads its assets from: prepared here so the definitions import anywhere.
+	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	@echo "== 1/2 generating the sample bank ($(CUSTOMERS) customers, $(MONTHS) months) =="
+	rm -rf $(BRANCH_RETENTION_LANDING)
+	$(BIN)/branch-retention generate --customers $(CUSTOMERS) --months $(MONTHS) --seed $(SEED) --out $(BRANCH_RETENTION_LANDING)
+	@echo "== 2/2 running the pipeline through Dagster =="
+	mkdir -p $(DAGSTER_HOME)
+	$(BIN)/branch-retention run
+
+test: install
+	$(BIN)/python -m pytest
+
+ui: install
+	mkdir -p $(DAGSTER_HOME)
+	$(BIN)/dagster dev -m orchestration.definitions
+
+lock:
+	rm -rf /tmp/branch-retention-lock && $(PYTHON) -m venv /tmp/branch-retention-lock
+	/tmp/branch-retention-lock/bin/pip install --quiet -e .
+	( echo "# The whole dependency tree, pinned (pip freeze of a clean install of pyproject.toml)."; \
+	  echo "# Refresh: make lock"; /tmp/branch-retention-lock/bin/pip freeze --exclude-editable ) > requirements.lock
+
+clean:
+	rm -rf $(VENV) data dbt_project/target dbt_project/logs

@@ -1,0 +1,58 @@
+{#- One row per customer: who they are (masked), where they bank, and whether staff can reach them. -#}
+with customers as (
+    select * from {{ ref('stg_bank__customers') }}
+),
+
+branches as (
+    select * from {{ ref('stg_bank__branches') }}
+),
+
+accounts as (
+    select * from {{ ref('stg_bank__accounts') }}
+),
+
+account_summary as (
+    select
+        customer_id,
+        count(*) as n_accounts,
+        sum(case when closed_date is null then 1 else 0 end) as n_open_accounts,
+        sum(case when closed_date is null and is_aum then 1 else 0 end) as n_open_aum_accounts,
+        min(opened_date) as first_account_opened_date
+    from accounts
+    group by customer_id
+),
+
+final as (
+    select
+        -- ids
+        customers.customer_id,
+        customers.home_branch_id,
+        branches.branch_name as home_branch_name,
+        customers.relationship_manager_id,
+        -- personal data, masked: BI tools read this table
+        {{ mask_name('customers.customer_name') }} as customer_name_masked,
+        {{ mask_id_number('customers.id_number') }} as id_number_masked,
+        {{ mask_phone('customers.mobile_phone') }} as mobile_phone_masked,
+        -- profile
+        customers.gender,
+        {{ dbt.date_trunc('year', 'customers.birth_date') }} as birth_year_start,
+        -- contact completeness (DOMAIN section 1: customers nobody can reach)
+        customers.has_usable_phone,
+        customers.mobile_phone_raw is not null as has_mobile_phone,
+        customers.landline_phone is not null as has_landline_phone,
+        customers.email is not null as has_email,
+        customers.address is not null as has_address,
+        -- relationship
+        coalesce(account_summary.n_accounts, 0) as n_accounts,
+        coalesce(account_summary.n_open_accounts, 0) as n_open_accounts,
+        coalesce(account_summary.n_open_aum_accounts, 0) as n_open_aum_accounts,
+        account_summary.customer_id is null as is_prospect,
+        -- dates
+        customers.onboarded_date,
+        account_summary.first_account_opened_date
+    from customers
+    left join branches on customers.home_branch_id = branches.branch_id
+    left join account_summary on customers.customer_id = account_summary.customer_id
+)
+
+select * from final

@@ -1,0 +1,240 @@
+"""The raw input contract (DOMAIN.md section 9), in one place.
+
+Ingestion, the sample-bank generator, the dbt sources and the tests all read the tables, columns,
+types, codes and keys from here, so the contract is written once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Logical column types. Ingestion casts text to these; the generator writes values of these kinds.
+STRING = "string"
+DATE = "date"
+TIMESTAMP = "timestamp"
+MONEY = "money"  # CNY in yuan, two decimals
+DECIMAL = "decimal"  # a rate or an exchange rate, more decimals than money
+INTEGER = "integer"
+
+SQL_TYPES = {
+    STRING: "VARCHAR",
+    DATE: "DATE",
+    TIMESTAMP: "TIMESTAMP",
+    MONEY: "DECIMAL(18,2)",
+    DECIMAL: "DECIMAL(18,6)",
+    INTEGER: "BIGINT",
+}
+
+ROLES = ("private_banker", "wealth_manager", "lobby_manager", "teller")
+PRODUCT_TYPES = ("demand_deposit", "time_deposit", "wealth_product", "fund", "insurance", "loan")
+DIRECTIONS = ("credit", "debit")
+TXN_TYPES = (
+    "cash_deposit",
+    "cash_withdrawal",
+    "transfer_in",
+    "transfer_out",
+    "salary",
+    "interest",
+    "fee",
+    "product_purchase",
+    "product_redemption",
+    "maturity_payout",
+    "loan_repayment",
+)
+TXN_CHANNELS = ("counter", "atm", "mobile", "online", "pos")
+CONTACT_CHANNELS = ("phone", "visit", "wechat", "sms")
+CONTACT_OUTCOMES = ("reached", "no_answer", "refused", "wrong_number")
+STATED_PURPOSES = ("house", "car", "education", "medical", "business", "other")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str = STRING
+    nullable: bool = True
+    codes: tuple[str, ...] | None = None  # accepted values, compared after trimming and lower-casing
+    references: str | None = None  # "table.column" that must hold this value (foreign key)
+    positive: bool = False  # must be > 0
+    personal: bool = False  # personal data: never logged, masked in marts
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...]
+    optional: bool = False  # the whole table may be absent (not just empty)
+    description: str = ""
+    parents: tuple[str, ...] = field(default=())
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required_columns(self) -> list[str]:
+        """Columns a file must have: keys and every non-nullable column."""
+        return [c.name for c in self.columns if not c.nullable or c.name in self.primary_key]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+def _table(name, columns, primary_key, optional=False, description=""):
+    parents = tuple(
+        dict.fromkeys(c.references.split(".")[0] for c in columns if c.references and c.references.split(".")[0] != name)
+    )
+    return Table(name, tuple(columns), tuple(primary_key), optional, description, parents)
+
+
+C = Column
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in [
+        _table(
+            "branches",
+            [
+                C("branch_id", nullable=False),
+                C("branch_name", nullable=False),
+                C("city"),
+                C("opened_date", DATE),
+            ],
+            ["branch_id"],
+            description="one row per branch",
+        ),
+        _table(
+            "staff",
+            [
+                C("staff_id", nullable=False),
+                C("branch_id", nullable=False, references="branches.branch_id"),
+                C("staff_name", personal=True),
+                C("role", nullable=False, codes=ROLES),
+                C("hired_date", DATE),
+                C("left_date", DATE),
+                C("daily_capacity", INTEGER, positive=True),
+            ],
+            ["staff_id"],
+            description="one row per staff member, including those who left",
+        ),
+        _table(
+            "customers",
+            [
+                C("customer_id", nullable=False),
+                C("home_branch_id", nullable=False, references="branches.branch_id"),
+                C("customer_name", personal=True),
+                C("id_number", personal=True),
+                C("birth_date", DATE, personal=True),
+                C("gender"),
+                C("mobile_phone", personal=True),
+                C("landline_phone", personal=True),
+                C("email", personal=True),
+                C("address", personal=True),
+                C("onboarded_date", DATE, nullable=False),
+                # Not a hard foreign key: a manager who is not in the staff extract is reassigned, not lost.
+                C("relationship_manager_id"),
+            ],
+            ["customer_id"],
+            description="one row per customer, prospects (no account) included",
+        ),
+        _table(
+            "accounts",
+            [
+                C("account_id", nullable=False),
+                C("customer_id", nullable=False, references="customers.customer_id"),
+                C("branch_id", nullable=False, references="branches.branch_id"),
+                C("product_type", nullable=False, codes=PRODUCT_TYPES),
+                C("product_code"),
+                C("currency", nullable=False),
+                C("opened_date", DATE, nullable=False),
+                C("maturity_date", DATE),
+                C("closed_date", DATE),
+                C("interest_rate", DECIMAL),
+                C("opening_balance", MONEY, nullable=False),
+            ],
+            ["account_id"],
+            description="one row per account of any product, closed ones included",
+        ),
+        _table(
+            "transactions",
+            [
+                C("txn_id", nullable=False),
+                C("account_id", nullable=False, references="accounts.account_id"),
+                C("txn_ts", TIMESTAMP, nullable=False),
+                C("direction", nullable=False, codes=DIRECTIONS),
+                C("amount", MONEY, nullable=False, positive=True),
+                C("balance_after", MONEY, nullable=False),
+                C("txn_type", nullable=False, codes=TXN_TYPES),
+                C("channel", codes=TXN_CHANNELS),
+                C("counterparty_name", personal=True),
+                C("counterparty_bank"),
+                C("counterparty_account", personal=True),
+                C("memo"),
+            ],
+            ["txn_id"],
+            description="one row per posted transaction",
+        ),
+        _table(
+            "contact_logs",
+            [
+                C("contact_id", nullable=False),
+                C("customer_id", nullable=False, references="customers.customer_id"),
+                C("staff_id", nullable=False, references="staff.staff_id"),
+                C("contact_ts", TIMESTAMP, nullable=False),
+                C("channel", nullable=False, codes=CONTACT_CHANNELS),
+                C("outcome", nullable=False, codes=CONTACT_OUTCOMES),
+            ],
+            ["contact_id"],
+            description="one row per contact attempt by a staff member",
+        ),
+        _table(
+            "complaints",
+            [
+                C("complaint_id", nullable=False),
+                C("customer_id", nullable=False, references="customers.customer_id"),
+                C("branch_id", nullable=False, references="branches.branch_id"),
+                C("created_ts", TIMESTAMP, nullable=False),
+                C("category"),
+                C("resolved_ts", TIMESTAMP),
+            ],
+            ["complaint_id"],
+            description="one row per complaint",
+        ),
+        _table(
+            "withdrawal_registrations",
+            [
+                C("registration_id", nullable=False),
+                C("customer_id", nullable=False, references="customers.customer_id"),
+                C("branch_id", nullable=False, references="branches.branch_id"),
+                C("registered_ts", TIMESTAMP, nullable=False),
+                C("planned_date", DATE),
+                C("amount", MONEY, nullable=False, positive=True),
+                C("stated_purpose", codes=STATED_PURPOSES),
+                # Not a hard foreign key: the registering teller may have left since.
+                C("staff_id"),
+            ],
+            ["registration_id"],
+            description="one row per large-withdrawal registration (大额取现登记)",
+        ),
+        _table(
+            "fx_rates",
+            [
+                C("currency", nullable=False),
+                C("rate_date", DATE, nullable=False),
+                C("cny_per_unit", DECIMAL, nullable=False, positive=True),
+            ],
+            ["currency", "rate_date"],
+            optional=True,
+            description="one row per currency per day: CNY for one unit",
+        ),
+    ]
+}
+
+# Load order: every table after the tables its foreign keys point to.
+LOAD_ORDER: list[str] = ["fx_rates", "branches", "staff", "customers", "accounts", "transactions",
+                         "contact_logs", "complaints", "withdrawal_registrations"]
+
+# Tables that may hold no rows at all (DOMAIN section 9).
+MAY_BE_EMPTY = {"staff", "contact_logs", "complaints", "withdrawal_registrations", "fx_rates"}
+
+BASE_CURRENCY = "CNY"

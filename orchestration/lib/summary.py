@@ -1,0 +1,45 @@
+"""The end-of-run summary: what came in, what was quarantined, what the marts hold, where they are."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+
+def warehouse_summary(database: Path) -> dict:
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        loads = con.execute(
+            "SELECT table_name, rows_in, rows_accepted, rows_quarantined FROM raw.load_audit ORDER BY table_name"
+        ).fetchall()
+        marts = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' ORDER BY table_name"
+            ).fetchall()
+        ]
+        mart_rows = {m: con.execute(f'SELECT count(*) FROM marts."{m}"').fetchone()[0] for m in marts}
+    finally:
+        con.close()
+    return {
+        "raw": [dict(zip(("table", "rows_in", "accepted", "quarantined"), r)) for r in loads],
+        "marts": mart_rows,
+        "warehouse": str(database),
+    }
+
+
+def format_summary(summary: dict) -> str:
+    lines = ["", "Raw tables (rows in = accepted + quarantined):"]
+    lines.append(f"  {'table':<26}{'rows in':>12}{'accepted':>12}{'quarantined':>13}")
+    for r in summary["raw"]:
+        lines.append(f"  {r['table']:<26}{r['rows_in']:>12,}{r['accepted']:>12,}{r['quarantined']:>13,}")
+    lines.append("  quarantined rows and their reasons: table raw.quarantine")
+    lines.append("")
+    lines.append("Marts (schema marts):")
+    for name, n in summary["marts"].items():
+        lines.append(f"  {name:<38}{n:>12,} rows")
+    lines.append("")
+    lines.append(f"Warehouse (DuckDB): {summary['warehouse']}")
+    lines.append("Dagster UI: make ui   (or: .venv/bin/dagster dev, then open http://localhost:3000)")
+    return "\n".join(lines)
