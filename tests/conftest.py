@@ -1,0 +1,62 @@
+"""Shared fixtures: a small landing folder written by hand, and a fresh warehouse per test."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.lib.contract import TABLES
+
+
+def write_csv(folder: Path, table: str, rows: list[dict], name: str | None = None, columns: list[str] | None = None,
+              encoding: str = "utf-8", newline: str = "\n") -> Path:
+    """Write rows as a CSV in landing/<table>/, with the contract's columns unless told otherwise."""
+    columns = columns or TABLES[table].column_names
+    path = folder / table / (name or f"{table}.csv")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding=encoding, newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns, lineterminator=newline, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({c: row.get(c, "") for c in columns})
+    return path
+
+
+@pytest.fixture
+def minimal_bank(tmp_path: Path) -> Path:
+    """One branch, two customers, two accounts, three transactions: a valid extract."""
+    landing = tmp_path / "landing"
+    write_csv(landing, "branches", [{"branch_id": "B1", "branch_name": "西湖支行", "city": "杭州", "opened_date": "2001-03-01"}])
+    write_csv(landing, "staff", [{"staff_id": "S1", "branch_id": "B1", "staff_name": "王五", "role": "teller",
+                                  "hired_date": "2015-01-01"}])
+    write_csv(landing, "customers", [
+        {"customer_id": "C1", "home_branch_id": "B1", "customer_name": "张三", "mobile_phone": "13812345678",
+         "onboarded_date": "2020-01-01"},
+        {"customer_id": "C2", "home_branch_id": "B1", "customer_name": "李四", "mobile_phone": "",
+         "onboarded_date": "2021-05-01"},
+    ])
+    write_csv(landing, "accounts", [
+        {"account_id": "A1", "customer_id": "C1", "branch_id": "B1", "product_type": "demand_deposit", "currency": "CNY",
+         "opened_date": "2020-01-01", "opening_balance": "1000.00"},
+        {"account_id": "A2", "customer_id": "C2", "branch_id": "B1", "product_type": "time_deposit", "currency": "CNY",
+         "opened_date": "2021-05-01", "maturity_date": "2026-05-01", "interest_rate": "0.0175", "opening_balance": "50000.00"},
+    ])
+    write_csv(landing, "transactions", [
+        {"txn_id": "T1", "account_id": "A1", "txn_ts": "2026-01-05 10:00:00", "direction": "credit", "amount": "500.00",
+         "balance_after": "1500.00", "txn_type": "salary", "channel": "online", "memo": "工资"},
+        {"txn_id": "T2", "account_id": "A1", "txn_ts": "2026-01-06 11:00:00", "direction": "debit", "amount": "200.00",
+         "balance_after": "1300.00", "txn_type": "transfer_out", "channel": "mobile", "counterparty_bank": "招商银行"},
+        {"txn_id": "T3", "account_id": "A2", "txn_ts": "2026-01-31 00:00:00", "direction": "credit", "amount": "12.50",
+         "balance_after": "50012.50", "txn_type": "interest"},
+    ])
+    return landing
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path):
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    yield con
+    con.close()
