@@ -11,6 +11,12 @@ accounts as (
     select * from {{ ref('stg_bank__accounts') }}
 ),
 
+current_month as (
+    -- the customer's row for the as-of month
+    select * from {{ ref('fct_customer_months') }}
+    where month_start = (select max(month_start) from {{ ref('fct_customer_months') }})
+),
+
 account_summary as (
     select
         customer_id,
@@ -47,12 +53,19 @@ final as (
         coalesce(account_summary.n_open_accounts, 0) as n_open_accounts,
         coalesce(account_summary.n_open_aum_accounts, 0) as n_open_aum_accounts,
         account_summary.customer_id is null as is_prospect,
+        -- tiers in the as-of month (DOMAIN section 3)
+        coalesce(current_month.measured_tier, 'none') as measured_tier,
+        coalesce(current_month.service_tier, 'none') as service_tier,
+        coalesce(current_month.is_on_watch, false) as is_on_watch,
+        coalesce(current_month.monthly_avg_aum, 0) as monthly_avg_aum,
+        coalesce(current_month.month_end_aum, 0) as month_end_aum,
         -- dates
         customers.onboarded_date,
         account_summary.first_account_opened_date
     from customers
     left join branches on customers.home_branch_id = branches.branch_id
     left join account_summary on customers.customer_id = account_summary.customer_id
+    left join current_month on customers.customer_id = current_month.customer_id
 )
 
 select * from final

@@ -19,6 +19,21 @@ renamed as (
         counterparty_account,
         memo,
         coalesce(counterparty_bank, '{{ var("own_bank_code") }}') <> '{{ var("own_bank_code") }}' as is_other_bank,
+        -- Where the money went (DOMAIN sections 5 and 9):
+        --   bank_posting: interest and fees, the bank's own entries;
+        --   internal: it stayed in the bank (the counterparty bank is this bank, or it is a transfer,
+        --     product purchase/redemption, maturity payout or loan repayment with no counterparty bank);
+        --   external: it entered or left the bank (cash, other banks and firms, card payments).
+        case
+            when txn_type in ('interest', 'fee') then 'bank_posting'
+            when counterparty_bank = '{{ var("own_bank_code") }}' then 'internal'
+            when counterparty_bank is null
+                and txn_type in ('transfer_in', 'transfer_out', 'product_purchase', 'product_redemption',
+                                 'maturity_payout', 'loan_repayment')
+                and coalesce(channel, '') <> 'pos'
+                then 'internal'
+            else 'external'
+        end as flow_scope,
         -- amounts
         amount,
         case when direction = 'credit' then amount else -amount end as signed_amount,

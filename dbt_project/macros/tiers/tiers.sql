@@ -1,0 +1,25 @@
+{#- The tiers, in one place: names, ranks and the floors from vars (DOMAIN section 3).
+    Rank orders the tiers: none 0 < mass 1 < affluent 2 < wealth 3 < private 4. -#}
+
+{% macro tier_names() -%}
+    {{ return(['none', 'mass', 'affluent', 'wealth', 'private']) }}
+{%- endmacro %}
+
+{#- Measured tier rank of a monthly daily-average AUM in CNY. -#}
+{% macro tier_rank_for_aum(aum) -%}
+    case
+        when {{ aum }} >= {{ var('tier_floor_private') }} then 4
+        when {{ aum }} >= {{ var('tier_floor_wealth') }} then 3
+        when {{ aum }} >= {{ var('tier_floor_affluent') }} then 2
+        when {{ aum }} > 0 then 1
+        else 0
+    end
+{%- endmacro %}
+
+{% macro tier_name(rank) -%}
+    case {{ rank }}
+        {%- for name in tier_names() %}
+        when {{ loop.index0 }} then '{{ name }}'
+        {%- endfor %}
+    end
+{%- endmacro %}

@@ -1,0 +1,91 @@
+{#- One row per account per month in which it held a balance stretch: its monthly daily-average balance
+    (月日均) and its point-in-time (时点) balance at the period end, in the account's currency and in CNY.
+    Stretches that overlap a month contribute balance × overlapping days. -#}
+with intervals as (
+    select * from {{ ref('int_account_balance_intervals') }}
+),
+
+months as (
+    select * from {{ ref('int_months') }}
+),
+
+accounts as (
+    select * from {{ ref('stg_bank__accounts') }}
+),
+
+fx_rates as (
+    select * from {{ ref('stg_bank__fx_rates') }}
+),
+
+stretch_months as (
+    select
+        intervals.account_id,
+        months.month_start,
+        months.days_counted,
+        intervals.balance,
+        {{ dbt.datediff(
+            'greatest(intervals.valid_from, months.month_start)',
+            'least(intervals.valid_to, ' ~ dbt.dateadd('day', 1, 'months.period_end') ~ ')',
+            'day') }} as days_held,
+        case when intervals.valid_from <= months.period_end and intervals.valid_to > months.period_end
+            then intervals.balance else 0 end as period_end_balance
+    from intervals
+    inner join months
+        on intervals.valid_from <= months.period_end
+        and intervals.valid_to > months.month_start
+),
+
+account_months as (
+    select
+        account_id,
+        month_start,
+        sum(balance * days_held) / max(days_counted) as avg_balance,
+        sum(period_end_balance) as month_end_balance
+    from stretch_months
+    group by account_id, month_start
+),
+
+-- A foreign-currency account converts at the latest rate on or before the period end (else the
+-- earliest rate known); CNY accounts at 1.
+month_rates as (
+    select
+        accounts.account_id,
+        months.month_start,
+        max(case when fx_rates.rate_date <= months.period_end then fx_rates.rate_date end) as rate_date_before,
+        min(fx_rates.rate_date) as first_rate_date
+    from accounts
+    inner join fx_rates on accounts.currency = fx_rates.currency
+    cross join months
+    where accounts.currency <> 'CNY'
+    group by accounts.account_id, months.month_start
+),
+
+rates as (
+    select month_rates.account_id, month_rates.month_start, fx_rates.cny_per_unit
+    from month_rates
+    inner join accounts on month_rates.account_id = accounts.account_id
+    inner join fx_rates
+        on accounts.currency = fx_rates.currency
+        and fx_rates.rate_date = coalesce(month_rates.rate_date_before, month_rates.first_rate_date)
+)
+
+select
+    account_months.account_id,
+    accounts.customer_id,
+    accounts.branch_id,
+    accounts.product_type,
+    accounts.product_category,
+    accounts.is_aum,
+    accounts.is_deposit,
+    accounts.currency,
+    account_months.month_start,
+    account_months.avg_balance,
+    account_months.month_end_balance,
+    case when accounts.currency = 'CNY' then 1 else rates.cny_per_unit end as cny_per_unit,
+    account_months.avg_balance * case when accounts.currency = 'CNY' then 1 else rates.cny_per_unit end as avg_balance_cny,
+    account_months.month_end_balance * case when accounts.currency = 'CNY' then 1 else rates.cny_per_unit end as month_end_balance_cny
+from account_months
+inner join accounts on account_months.account_id = accounts.account_id
+left join rates
+    on account_months.account_id = rates.account_id
+    and account_months.month_start = rates.month_start

@@ -1,0 +1,98 @@
+{#- One row per branch per month: inflow vs outflow (进水量/出水量), deposits and the deposit deviation
+    (存款偏离度), customers per tier and how many came and went.
+    Money is booked to the account's branch; customers count at their home branch. -#}
+with branches as (
+    select * from {{ ref('stg_bank__branches') }}
+),
+
+months as (
+    select * from {{ ref('int_months') }}
+    where not is_baseline
+),
+
+balances as (
+    select
+        branch_id,
+        month_start,
+        sum(case when is_deposit then avg_balance_cny else 0 end) as monthly_avg_deposit,
+        sum(case when is_deposit then month_end_balance_cny else 0 end) as month_end_deposit,
+        sum(case when is_aum then avg_balance_cny else 0 end) as monthly_avg_aum,
+        sum(case when is_aum then month_end_balance_cny else 0 end) as month_end_aum
+    from {{ ref('int_account_months') }}
+    group by branch_id, month_start
+),
+
+flows as (
+    select
+        branch_id,
+        month_start,
+        sum(inflow) as inflow,
+        sum(outflow) as outflow,
+        sum(inflow_other_bank) as inflow_other_bank,
+        sum(outflow_other_bank) as outflow_other_bank
+    from {{ ref('int_customer_month_flows') }}
+    group by branch_id, month_start
+),
+
+customers as (
+    select
+        home_branch_id as branch_id,
+        month_start,
+        {%- for tier in tier_names() %}
+        sum(case when measured_tier = '{{ tier }}' then 1 else 0 end) as n_customers_{{ tier }},
+        {%- endfor %}
+        sum(case when measured_tier <> 'none' then 1 else 0 end) as n_customers_with_assets,
+        sum(case when tier_movement = 'new' then 1 else 0 end) as n_new_customers,
+        sum(case when tier_movement = 'lost' then 1 else 0 end) as n_lost_customers,
+        sum(case when tier_movement = 'upgrade' then 1 else 0 end) as n_upgrades,
+        sum(case when tier_movement = 'downgrade' then 1 else 0 end) as n_downgrades,
+        sum(case when is_on_watch then 1 else 0 end) as n_on_watch
+    from {{ ref('fct_customer_months') }}
+    group by home_branch_id, month_start
+),
+
+final as (
+    select
+        -- ids
+        branches.branch_id,
+        branches.branch_name,
+        months.month_start,
+        -- flows (进水量/出水量), CNY
+        {{ money('coalesce(flows.inflow, 0)') }} as inflow,
+        {{ money('coalesce(flows.outflow, 0)') }} as outflow,
+        {{ money('coalesce(flows.inflow, 0) - coalesce(flows.outflow, 0)') }} as net_flow,
+        {{ money('coalesce(flows.inflow_other_bank, 0)') }} as inflow_other_bank,
+        {{ money('coalesce(flows.outflow_other_bank, 0)') }} as outflow_other_bank,
+        -- balances, CNY
+        {{ money('coalesce(balances.monthly_avg_deposit, 0)') }} as monthly_avg_deposit,
+        {{ money('coalesce(balances.month_end_deposit, 0)') }} as month_end_deposit,
+        {{ money('coalesce(balances.monthly_avg_aum, 0)') }} as monthly_avg_aum,
+        {{ money('coalesce(balances.month_end_aum, 0)') }} as month_end_aum,
+        -- 存款偏离度: how far the month-end deposit stands above the month's daily average
+        case when balances.monthly_avg_deposit > 0
+            then (balances.month_end_deposit - balances.monthly_avg_deposit) / balances.monthly_avg_deposit
+        end as deposit_deviation,
+        coalesce(
+            (balances.month_end_deposit - balances.monthly_avg_deposit)
+            > {{ var('deposit_deviation_cap') }} * balances.monthly_avg_deposit
+            and balances.monthly_avg_deposit > 0,
+            false
+        ) as is_deposit_deviation_over_cap,
+        -- customers (home branch)
+        {%- for tier in tier_names() %}
+        coalesce(customers.n_customers_{{ tier }}, 0) as n_customers_{{ tier }},
+        {%- endfor %}
+        coalesce(customers.n_customers_with_assets, 0) as n_customers_with_assets,
+        coalesce(customers.n_new_customers, 0) as n_new_customers,
+        coalesce(customers.n_lost_customers, 0) as n_lost_customers,
+        coalesce(customers.n_upgrades, 0) as n_upgrades,
+        coalesce(customers.n_downgrades, 0) as n_downgrades,
+        coalesce(customers.n_on_watch, 0) as n_on_watch
+    from branches
+    cross join months
+    left join balances on branches.branch_id = balances.branch_id and months.month_start = balances.month_start
+    left join flows on branches.branch_id = flows.branch_id and months.month_start = flows.month_start
+    left join customers on branches.branch_id = customers.branch_id and months.month_start = customers.month_start
+)
+
+select * from final
