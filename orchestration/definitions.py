@@ -7,7 +7,7 @@ import dagster as dg
 from orchestration.defs.dbt.assets import branch_retention_dbt_assets, dbt_resource
 from orchestration.defs.ingestion.assets import raw_assets
 from orchestration.defs.quality.checks import customers_contact_fields
-from orchestration.defs.resources import default_warehouse
+from orchestration.defs.resources import WarehouseResource
 from orchestration.lib import settings
 
 # dbt runs as a subprocess and reads the warehouse path from the environment: give it the same file.
@@ -20,7 +20,7 @@ defs = dg.Definitions(
     assets=[*raw_assets, branch_retention_dbt_assets],
     asset_checks=[customers_contact_fields],
     jobs=[main_job],
-    resources={"warehouse": default_warehouse(), "dbt": dbt_resource()},
+    resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
     # DuckDB allows one writer per file: steps run one after another in one process.
     executor=dg.in_process_executor,
 )

@@ -8,20 +8,30 @@ import duckdb
 
 from orchestration.lib import settings
 
-class WarehouseResource(dg.ConfigurableResource):
-    """The DuckDB warehouse file and the landing folder the raw extracts arrive in."""
 
-    database: str
-    landing: str
+class WarehouseResource(dg.ConfigurableResource):
+    """The DuckDB warehouse file and the landing folder the raw extracts arrive in.
+
+    Unset fields fall back to BRANCH_RETENTION_DUCKDB / BRANCH_RETENTION_LANDING when the run starts,
+    the variables dbt reads too.
+    """
+
+    database: str | None = None
+    landing: str | None = None
+
+    @property
+    def database_path(self) -> Path:
+        return Path(self.database) if self.database else settings.warehouse_path()
+
+    @property
+    def landing_path(self) -> Path:
+        return Path(self.landing) if self.landing else settings.landing_dir()
 
     @contextmanager
     def connect(self, read_only: bool = False):
-        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(self.database, read_only=read_only)
+        self.database_path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(self.database_path), read_only=read_only)
         try:
             yield con
         finally:
             con.close()
-
-def default_warehouse() -> WarehouseResource:
-    return WarehouseResource(database=str(settings.warehouse_path()), landing=str(settings.landing_dir()))

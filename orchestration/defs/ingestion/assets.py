@@ -1,6 +1,5 @@
 """One asset per raw table: landing folder -> raw.<table>, bad rows to raw.quarantine with a reason."""
 
-from pathlib import Path
 
 import dagster as dg
 
@@ -26,7 +25,7 @@ def _build_raw_asset(table: str) -> dg.AssetsDefinition:
     )
     def _raw(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.connect() as con:
-            result = load_table(con, table, Path(warehouse.landing))
+            result = load_table(con, table, warehouse.landing_path)
         for warning in result.warnings:
             context.log.warning(warning)
         context.log.info(

@@ -1,0 +1,155 @@
+"""End to end: a generated bank through the whole Dagster job, then what a user relies on."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from orchestration.lib.contract import LOAD_ORDER
+
+pytestmark = pytest.mark.slow
+
+N_CUSTOMERS = 1500
+N_MONTHS = 6
+
+
+@pytest.fixture(scope="session")
+def pipeline_run(tmp_path_factory):
+    """Generate a small bank and run `branch-retention run` on it, as a user would."""
+    from orchestration.lib.generator import generate_bank
+
+    root = tmp_path_factory.mktemp("bank")
+    landing, warehouse = root / "landing", root / "warehouse.duckdb"
+    generate_bank(landing, n_customers=N_CUSTOMERS, n_months=N_MONTHS, seed=7)
+    env = {
+        **os.environ,
+        "BRANCH_RETENTION_LANDING": str(landing),
+        "BRANCH_RETENTION_DUCKDB": str(warehouse),
+        "DAGSTER_HOME": str(root / "dagster_home"),
+    }
+    (root / "dagster_home").mkdir()
+    proc = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "run"], env=env, capture_output=True, text=True, timeout=1200
+    )
+    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-5000:]
+    return landing, warehouse, proc.stdout
+
+
+@pytest.fixture(scope="session")
+def con(pipeline_run):
+    connection = duckdb.connect(str(pipeline_run[1]), read_only=True)
+    yield connection
+    connection.close()
+
+
+def _rows_in_files(landing: Path, table: str) -> int:
+    files = sorted((landing / table).glob("*.*")) if (landing / table).is_dir() else []
+    total = 0
+    for f in files:
+        reader = "read_parquet" if f.suffix == ".parquet" else "read_csv"
+        extra = "" if f.suffix == ".parquet" else ", all_varchar=true, header=true"
+        total += duckdb.sql(f"SELECT count(*) FROM {reader}('{f}'{extra})").fetchone()[0]
+    return total
+
+
+def test_summary_names_tables_marts_and_warehouse(pipeline_run):
+    _, warehouse, stdout = pipeline_run
+    assert "rows in = accepted + quarantined" in stdout
+    assert "dim_customers" in stdout and "fct_customer_months" in stdout
+    assert str(warehouse) in stdout
+
+
+def test_rows_in_equal_accepted_plus_quarantined(pipeline_run, con):
+    landing = pipeline_run[0]
+    audit = {r[0]: r[1:] for r in con.execute(
+        "SELECT table_name, rows_in, rows_accepted, rows_quarantined FROM raw.load_audit").fetchall()}
+    assert set(audit) == set(LOAD_ORDER)
+    for table in LOAD_ORDER:
+        rows_in, accepted, quarantined = audit[table]
+        assert rows_in == _rows_in_files(landing, table), table
+        assert rows_in == accepted + quarantined, table
+        assert accepted == con.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0]
+        assert quarantined == con.execute(
+            "SELECT count(*) FROM raw.quarantine WHERE table_name = ?", [table]).fetchone()[0]
+    assert audit["transactions"][1] > N_CUSTOMERS * N_MONTHS
+
+
+def test_dim_customers_one_row_per_customer_with_masked_phones(con):
+    n_raw = con.execute("SELECT count(*) FROM raw.customers").fetchone()[0]
+    n_dim, n_distinct = con.execute("SELECT count(*), count(DISTINCT customer_id) FROM marts.dim_customers").fetchone()
+    assert n_dim == n_distinct == n_raw
+    masked = con.execute("SELECT mobile_phone_masked FROM marts.dim_customers WHERE has_usable_phone").fetchall()
+    assert masked and all(len(m) == 11 and m[3:7] == "****" for (m,) in masked)
+    # Some customers have no usable phone: the flag is real, not constant.
+    assert con.execute("SELECT count(*) FROM marts.dim_customers WHERE NOT has_usable_phone").fetchone()[0] > 0
+
+
+def _brute_force_daily_aum(con) -> pd.DataFrame:
+    """End-of-day AUM of every customer on every day of the window, the obvious way, then per month."""
+    months = con.execute("SELECT month_start, period_end, days_counted FROM intermediate.int_months "
+                         "WHERE NOT is_baseline ORDER BY 1").df()
+    days = pd.DataFrame({"day": pd.date_range(months.month_start.min(), months.period_end.max(), freq="D")})
+    accounts = con.execute("SELECT account_id, customer_id, opened_date, closed_date, opening_balance "
+                           "FROM raw.accounts WHERE product_type <> 'loan'").df()
+    txns = con.execute("SELECT t.account_id, t.txn_ts, t.txn_id, t.balance_after FROM raw.transactions t "
+                       "JOIN raw.accounts a USING (account_id) WHERE a.product_type <> 'loan' "
+                       "ORDER BY t.txn_ts, t.txn_id").df()
+    txns["day"] = txns.txn_ts.dt.normalize().astype("datetime64[ns]")
+    day_end = txns.groupby(["account_id", "day"], as_index=False).balance_after.last()  # last of the day
+    grid = accounts.merge(days, how="cross")
+    grid["day"] = grid.day.astype("datetime64[ns]")
+    grid = pd.merge_asof(grid.sort_values("day"), day_end.sort_values("day"), on="day", by="account_id")
+    balance = grid.balance_after.where(grid.balance_after.notna(), grid.opening_balance).astype(float)
+    opened = pd.to_datetime(grid.opened_date)
+    closed = pd.to_datetime(grid.closed_date)
+    live = (grid.day >= opened) & (closed.isna() | (grid.day < closed))
+    grid["cents"] = np.where(live, np.round(balance * 100), 0)
+    daily = grid.groupby(["customer_id", "day"], as_index=False).cents.sum()
+    daily["month_start"] = daily.day.dt.to_period("M").dt.to_timestamp()
+    out = []
+    for m in months.itertuples():
+        part = daily[(daily.month_start == pd.Timestamp(m.month_start)) & (daily.day <= pd.Timestamp(m.period_end))]
+        avg = part.groupby("customer_id").cents.sum() / m.days_counted
+        last = part[part.day == pd.Timestamp(m.period_end)].set_index("customer_id").cents
+        out.append(pd.DataFrame({"month_start": pd.Timestamp(m.month_start), "avg_cents": avg, "end_cents": last}))
+    return pd.concat(out).rename_axis("customer_id").reset_index()
+
+
+def test_interval_aum_equals_day_by_day_to_the_cent(con):
+    expected = _brute_force_daily_aum(con)
+    actual = con.execute("SELECT customer_id, month_start, monthly_avg_aum, month_end_aum "
+                         "FROM marts.fct_customer_months").df()
+    actual["month_start"] = pd.to_datetime(actual.month_start)
+    merged = actual.merge(expected, on=["customer_id", "month_start"], how="left")
+    merged[["avg_cents", "end_cents"]] = merged[["avg_cents", "end_cents"]].fillna(0)
+    assert len(merged) > N_CUSTOMERS
+    avg_diff = (merged.monthly_avg_aum.astype(float) * 100 - merged.avg_cents).abs()
+    end_diff = (merged.month_end_aum.astype(float) * 100 - merged.end_cents).abs()
+    assert (avg_diff <= 0.5 + 1e-6).all(), merged[avg_diff > 0.5].head().to_string()
+    assert (end_diff < 0.5).all(), merged[end_diff >= 0.5].head().to_string()
+    # And every customer-month the brute force finds money in is in the mart.
+    funded = expected[expected.avg_cents > 0]
+    assert set(zip(funded.customer_id, funded.month_start)) <= set(zip(merged.customer_id, merged.month_start))
+
+
+def test_every_customer_month_has_one_tier(con):
+    n, bad = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE measured_tier IS NULL OR service_tier IS NULL "
+        "OR tier_movement IS NULL) FROM marts.fct_customer_months").fetchone()
+    assert n > 0 and bad == 0
+    tiers = {r[0] for r in con.execute("SELECT DISTINCT measured_tier FROM marts.fct_customer_months").fetchall()}
+    assert {"mass", "affluent", "wealth"} <= tiers
+
+
+def test_branch_months_reconcile_with_customer_months(con):
+    by_branch, by_customer = con.execute(
+        "SELECT (SELECT sum(inflow - outflow) FROM marts.fct_branch_months), "
+        "(SELECT sum(net_flow) FROM marts.fct_customer_months)").fetchone()
+    assert by_branch == by_customer
