@@ -31,6 +31,7 @@ def run_pipeline(landing: Path | None = None, warehouse: Path | None = None) -> 
         os.environ[settings.LANDING_ENV] = str(landing.resolve())
     if warehouse:
         os.environ[settings.WAREHOUSE_ENV] = str(warehouse.resolve())
+    # dbt runs as a subprocess and reads the same variable: make it absolute before it starts.
     os.environ[settings.WAREHOUSE_ENV] = str(settings.warehouse_path())
     os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home()))
     Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
@@ -41,7 +42,9 @@ def run_pipeline(landing: Path | None = None, warehouse: Path | None = None) -> 
 
     job = defs.resolve_job_def("main_job")
     with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        # INFO, not DEBUG: one line per asset and its row counts, not every engine event.
+        run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
     return result.success
 
 
