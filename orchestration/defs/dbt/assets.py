@@ -1,5 +1,6 @@
 """The dbt project as Dagster assets; dbt tests become asset checks."""
 
+import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -11,9 +12,16 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from orchestration.defs.ingestion.assets import raw_asset_key
 from orchestration.lib import settings
 
+# The dbt installed beside this Python, so nothing needs activating: `dagster dev` re-parses the project
+# with the `dbt` it finds on PATH.
+DBT_BIN_DIR = Path(sys.prefix) / "bin"
+if (DBT_BIN_DIR / "dbt").exists() and str(DBT_BIN_DIR) not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = str(DBT_BIN_DIR) + os.pathsep + os.environ.get("PATH", "")
+
 dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR)
 # Under `dagster dev` the manifest is re-parsed; elsewhere the install step (make) has prepared it.
 dbt_project.prepare_if_dev()
+
 
 class BranchRetentionTranslator(DagsterDbtTranslator):
     """Sources are the ingestion assets (raw/<table>); models group by their folder (layer)."""
@@ -38,10 +46,4 @@ def branch_retention_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliRe
     yield from dbt.cli(["build"], context=context).stream()
 
 def dbt_resource() -> DbtCliResource:
-    # The dbt beside this Python, so it works without the environment being activated.
-    executable = Path(sys.executable).parent / "dbt"
-    return DbtCliResource(
-        project_dir=dbt_project,
-        profiles_dir=str(settings.DBT_PROJECT_DIR),
-        dbt_executable=str(executable) if executable.exists() else "dbt",
-    )
+    return DbtCliResource(project_dir=dbt_project, profiles_dir=str(settings.DBT_PROJECT_DIR))
