@@ -40,6 +40,25 @@ flows as (
     group by customer_id, month_start
 ),
 
+-- accounts open at the period end (any product), for "all accounts closed" (销户)
+open_accounts as (
+    select accounts.customer_id, months.month_start, count(*) as n_open_accounts
+    from accounts
+    inner join months
+        on accounts.opened_date <= months.period_end
+        and (accounts.closed_date is null or accounts.closed_date > months.period_end)
+    group by accounts.customer_id, months.month_start
+),
+
+-- the first day any AUM account of the customer held money
+first_funded as (
+    select accounts.customer_id, min(intervals.valid_from) as first_funded_date
+    from {{ ref('int_account_balance_intervals') }} as intervals
+    inner join accounts on intervals.account_id = accounts.account_id
+    where accounts.is_aum and intervals.balance > 0
+    group by accounts.customer_id
+),
+
 customer_start as (
     select
         customers.customer_id,
@@ -87,6 +106,8 @@ measured as (
         {{ money('coalesce(balances.month_end_aum, 0)') }} as month_end_aum,
         {{ money('coalesce(balances.month_end_loan_balance, 0)') }} as month_end_loan_balance,
         coalesce(balances.n_products_held, 0) as n_products_held,
+        coalesce(open_accounts.n_open_accounts, 0) as n_open_accounts,
+        first_funded.first_funded_date,
         {{ money('coalesce(flows.inflow, 0)') }} as inflow,
         {{ money('coalesce(flows.outflow, 0)') }} as outflow,
         {{ money('coalesce(flows.inflow_other_bank, 0)') }} as inflow_other_bank,
@@ -102,6 +123,10 @@ measured as (
     left join flows
         on customer_months.customer_id = flows.customer_id
         and customer_months.month_start = flows.month_start
+    left join open_accounts
+        on customer_months.customer_id = open_accounts.customer_id
+        and customer_months.month_start = open_accounts.month_start
+    left join first_funded on customer_months.customer_id = first_funded.customer_id
 ),
 
 tiered as (
@@ -148,6 +173,9 @@ final as (
         month_end_insurance,
         month_end_loan_balance,
         n_products_held,
+        n_open_accounts,
+        -- the first day an AUM account held money (null: never funded yet)
+        first_funded_date,
         -- flows (进水/出水), CNY
         inflow,
         outflow,
