@@ -1,0 +1,60 @@
+{#- One row per external transaction (money into or out of the bank) with the customer and the
+    counterparty category from the churn_keywords seed. A keyword matches anywhere in the counterparty
+    name, counterparty bank or memo; where several match, the longest keyword wins (then A-Z), so
+    "汽车贸易" reads as auto, not trade. -#}
+with transactions as (
+    select * from {{ ref('stg_bank__transactions') }}
+    where flow_scope = 'external'
+),
+
+accounts as (
+    select account_id, customer_id from {{ ref('stg_bank__accounts') }}
+),
+
+keywords as (
+    select keyword, category from {{ ref('churn_keywords') }}
+),
+
+texts as (
+    select
+        transactions.*,
+        accounts.customer_id,
+        {{ dbt.concat(["coalesce(transactions.counterparty_name, '')", "' | '",
+                       "coalesce(transactions.counterparty_bank, '')", "' | '",
+                       "coalesce(transactions.memo, '')"]) }} as searchable_text
+    from transactions
+    inner join accounts on transactions.account_id = accounts.account_id
+),
+
+matches as (
+    select
+        texts.txn_id,
+        keywords.keyword,
+        keywords.category,
+        row_number() over (
+            partition by texts.txn_id
+            order by {{ dbt.length('keywords.keyword') }} desc, keywords.keyword
+        ) as match_rank
+    from texts
+    inner join keywords on {{ dbt.position('keywords.keyword', 'texts.searchable_text') }} > 0
+)
+
+select
+    texts.txn_id,
+    texts.account_id,
+    texts.customer_id,
+    texts.txn_ts,
+    texts.txn_date,
+    texts.direction,
+    texts.txn_type,
+    texts.amount,
+    texts.counterparty_name,
+    texts.counterparty_bank,
+    texts.is_other_bank,
+    matches.keyword as matched_keyword,
+    matches.category as counterparty_category,
+    coalesce(matches.category in ('real_estate', 'auto', 'education', 'medical', 'business_supplier'), false)
+        as is_consumption,
+    coalesce(matches.category in ('securities', 'fund'), false) as is_investment_firm
+from texts
+left join matches on texts.txn_id = matches.txn_id and matches.match_rank = 1
