@@ -69,6 +69,15 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from orchestration.lib.evaluate import evaluate, format_scores
+
+    ground_truth = Path(args.ground_truth or settings.landing_dir() / "_ground_truth")
+    print(f"Marts in {settings.warehouse_path()} against the planted ground truth in {ground_truth}")
+    print(format_scores(evaluate(settings.warehouse_path(), ground_truth)))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="branch-retention", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -88,6 +97,10 @@ def main(argv: list[str] | None = None) -> int:
 
     summ = sub.add_parser("summary", help="print what the warehouse holds")
     summ.set_defaults(func=_cmd_summary)
+
+    ev = sub.add_parser("evaluate", help="precision and recall of the marts against the generator's ground truth")
+    ev.add_argument("--ground-truth", help="folder of the ground-truth CSVs (default: <landing>/_ground_truth)")
+    ev.set_defaults(func=_cmd_evaluate)
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

@@ -16,8 +16,8 @@ from orchestration.lib.contract import LOAD_ORDER
 
 pytestmark = pytest.mark.slow
 
-N_CUSTOMERS = 1500
-N_MONTHS = 6
+N_CUSTOMERS = 2000
+N_MONTHS = 12
 
 
 @pytest.fixture(scope="session")
@@ -153,3 +153,53 @@ def test_branch_months_reconcile_with_customer_months(con):
         "SELECT (SELECT sum(inflow - outflow) FROM marts.fct_branch_months), "
         "(SELECT sum(net_flow) FROM marts.fct_customer_months)").fetchone()
     assert by_branch == by_customer
+
+
+@pytest.fixture(scope="session")
+def scores(pipeline_run):
+    from orchestration.lib.evaluate import evaluate
+
+    landing, warehouse, _ = pipeline_run
+    return evaluate(warehouse, landing / "_ground_truth")
+
+
+@pytest.mark.parametrize("section, labels", [
+    ("lifecycle stage", ["potential", "development", "growth", "maturity", "decline", "termination"]),
+    ("churn type", ["product", "service", "consumption", "special", "unclassified"]),
+    ("stated-purpose mismatch", ["mismatch"]),
+    ("tier movement", ["new", "upgrade", "stable", "downgrade", "lost"]),
+])
+def test_planted_behaviour_is_found_with_90pct_precision_and_recall(scores, section, labels):
+    by_label = {s.label: s for s in scores[section]}
+    for label in labels:
+        score = by_label.get(label)
+        assert score is not None and score.support > 0, f"{section}: nothing planted as {label}"
+        assert score.recall >= 0.9, f"{section} {label}: recall {score.recall:.2f}"
+        assert score.precision is not None and score.precision >= 0.9, f"{section} {label}: precision {score.precision}"
+
+
+def test_every_customer_month_has_exactly_one_lifecycle_stage(con):
+    n_months, n_stages, n_distinct = con.execute(
+        "SELECT (SELECT count(*) FROM marts.fct_customer_months), count(*), "
+        "count(DISTINCT customer_id || month_start) FROM marts.fct_customer_lifecycle WHERE lifecycle_stage IS NOT NULL"
+    ).fetchone()
+    assert n_months == n_stages == n_distinct
+    prospects = con.execute(
+        "SELECT count(*) FROM marts.fct_customer_lifecycle l JOIN marts.dim_customers d USING (customer_id) "
+        "WHERE d.is_prospect AND l.lifecycle_stage <> 'potential'").fetchone()[0]
+    assert prospects == 0
+
+
+def test_transitions_add_up_to_customer_months(con):
+    assert con.execute("SELECT sum(n_customers) FROM marts.fct_lifecycle_transitions").fetchone()[0] == \
+        con.execute("SELECT count(*) FROM marts.fct_customer_lifecycle").fetchone()[0]
+
+
+def test_special_events_are_excluded_from_retention_and_branch_churn_adds_up(con):
+    assert con.execute("SELECT bool_and(exclude_from_retention) FROM marts.fct_churn_events "
+                       "WHERE churn_type = 'special'").fetchone()[0] is True
+    assert con.execute("SELECT count(*) FROM marts.fct_churn_events WHERE churn_type <> 'special' "
+                       "AND exclude_from_retention").fetchone()[0] == 0
+    events, by_branch = con.execute("SELECT (SELECT count(*) FROM marts.fct_churn_events), "
+                                    "(SELECT sum(n_events) FROM marts.fct_branch_churn_months)").fetchone()
+    assert events == by_branch > 0
