@@ -55,7 +55,7 @@ def _rows_in_files(landing: Path, table: str) -> int:
     for f in files:
         reader = "read_parquet" if f.suffix == ".parquet" else "read_csv"
         extra = "" if f.suffix == ".parquet" else ", all_varchar=true, header=true"
-        total += duckdb.sql(f"SELECT count(*) FROM {reader}('{f}'{extra})").fetchone()[0]
+        total += duckdb.connect().execute(f"SELECT count(*) FROM {reader}('{f}'{extra})").fetchone()[0]
     return total
 
 
