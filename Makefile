@@ -16,11 +16,17 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
-	@# The dbt manifest Dagster loads its assets from: prepared here so the definitions import anywhere.
-	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
 	touch $(STAMP)
 
-install: $(STAMP)
+# The dbt manifest Dagster loads its assets from: prepared at install, and again whenever the dbt project
+# changes, so the definitions import anywhere (a fresh clone, CI) without dbt running at import.
+MANIFEST := dbt_project/target/manifest.json
+DBT_FILES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
+$(MANIFEST): $(STAMP) $(DBT_FILES)
+	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
+	touch $(MANIFEST)
+
+install: $(STAMP) $(MANIFEST)
 
 run: install
 	@echo "== 1/2 generating the sample bank ($(CUSTOMERS) customers, $(MONTHS) months) =="

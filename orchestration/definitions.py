@@ -7,6 +7,7 @@ import dagster as dg
 from orchestration.defs.dbt.assets import branch_retention_dbt_assets, dbt_resource
 from orchestration.defs.ingestion.assets import raw_assets
 from orchestration.defs.quality.checks import customers_contact_fields
+from orchestration.defs.reference.assets import working_days
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib import settings
 
@@ -17,7 +18,7 @@ os.environ.setdefault(settings.WAREHOUSE_ENV, str(settings.warehouse_path()))
 main_job = dg.define_asset_job("main_job", selection=dg.AssetSelection.all(), description="Load the extracts and build every mart.")
 
 defs = dg.Definitions(
-    assets=[*raw_assets, branch_retention_dbt_assets],
+    assets=[*raw_assets, working_days, branch_retention_dbt_assets],
     asset_checks=[customers_contact_fields],
     jobs=[main_job],
     resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},

@@ -9,7 +9,6 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.defs.ingestion.assets import raw_asset_key
 from orchestration.lib import settings
 
 # The dbt installed beside this Python, so nothing needs activating: `dagster dev` re-parses the project
@@ -28,7 +27,8 @@ class BranchRetentionTranslator(DagsterDbtTranslator):
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            return raw_asset_key(dbt_resource_props["name"])
+            # raw/<table> from the ingestion assets, reference/<table> from the reference assets
+            return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
         return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
