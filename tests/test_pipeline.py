@@ -203,3 +203,35 @@ def test_special_events_are_excluded_from_retention_and_branch_churn_adds_up(con
     events, by_branch = con.execute("SELECT (SELECT count(*) FROM marts.fct_churn_events), "
                                     "(SELECT sum(n_events) FROM marts.fct_branch_churn_months)").fetchone()
     assert events == by_branch > 0
+
+
+def test_call_lists_leave_out_special_and_unreachable_customers(con):
+    n_calls = con.execute("SELECT count(*) FROM marts.fct_daily_call_list").fetchone()[0]
+    assert n_calls > 0
+    special_calls = con.execute(
+        "SELECT count(*) FROM marts.fct_daily_call_list WHERE customer_id IN "
+        "(SELECT customer_id FROM marts.fct_churn_events WHERE churn_type = 'special')").fetchone()[0]
+    unreachable_calls = con.execute(
+        "SELECT count(*) FROM marts.fct_daily_call_list c JOIN marts.dim_customers d USING (customer_id) "
+        "WHERE NOT d.has_usable_phone").fetchone()[0]
+    assert special_calls == 0 and unreachable_calls == 0
+    tasks_with_phone = con.execute(
+        "SELECT count(*) FROM marts.fct_counter_tasks t JOIN marts.dim_customers d USING (customer_id) "
+        "WHERE d.has_usable_phone").fetchone()[0]
+    assert tasks_with_phone == 0
+    assert con.execute("SELECT count(*) FROM marts.fct_counter_tasks").fetchone()[0] > 0
+
+
+def test_each_served_customer_has_one_staff_member_of_a_fitting_role(con):
+    bad = con.execute(
+        """SELECT count(*) FROM marts.fct_customer_assignments a
+           LEFT JOIN raw.staff s ON a.staff_id = s.staff_id
+           WHERE a.assignment_reason <> 'no_staff_of_role'
+             AND (s.staff_id IS NULL OR s.role <> a.assigned_role OR s.branch_id <> a.home_branch_id)""").fetchone()[0]
+    assert bad == 0
+    calls, planned = con.execute(
+        "SELECT (SELECT count(*) FROM marts.fct_daily_call_list), "
+        "(SELECT sum(planned_calls) FROM marts.fct_contact_plan WHERE is_plan_month)").fetchone()
+    assert calls == planned
+    workload = con.execute("SELECT sum(planned_calls) FROM marts.fct_staff_daily_workload").fetchone()[0]
+    assert workload == calls
