@@ -10,10 +10,10 @@ with plan as (
 ),
 
 contacts as (
-    select int_planned_contacts.*
-    from {{ ref('int_planned_contacts') }}
-    inner join plan on int_planned_contacts.month_start = plan.plan_month
-    where int_planned_contacts.has_usable_phone
+    select planned.*
+    from {{ ref('int_planned_contacts') }} as planned
+    inner join plan on planned.month_start = plan.plan_month
+    where planned.has_usable_phone
 ),
 
 working_days as (

@@ -6,9 +6,9 @@ with plan as (
 ),
 
 staff as (
-    select int_staff_months.*
-    from {{ ref('int_staff_months') }}
-    inner join plan on int_staff_months.month_start = plan.basis_month
+    select staff_months.*
+    from {{ ref('int_staff_months') }} as staff_months
+    inner join plan on staff_months.month_start = plan.basis_month
 ),
 
 working_days as (
