@@ -1,0 +1,123 @@
+"""Publish the marts for BI tools, atomically, away from the working warehouse.
+
+DuckDB allows one writer or many readers of a file, never both, and files written by DuckDB 2.x cannot
+be opened by 1.x clients (which many BI drivers still bundle). So BI tools never read the working
+warehouse. After a successful build the marts are copied out:
+- `serving/marts.duckdb`: one table per mart, written in the storage format DuckDB 1.0+ reads, to a
+  temporary file that then replaces the old one by an atomic rename. A reader holding the old file open
+  keeps reading the old, complete set; the next connection sees the new, complete set.
+- `parquet/current/<mart>.parquet`: each publication is written to its own folder, then the `current`
+  link is switched to it atomically; older publications are pruned, keeping a few.
+Both carry `_publication` (one row per mart: rows, publication id, time), so a reader can check that
+what it read belongs together.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+MARTS_SCHEMA = "marts"
+# DuckDB 1.0 and later read this storage format; 2.x writes a newer one by default.
+SERVING_STORAGE_VERSION = "v1.0.0"
+KEEP_PUBLICATIONS = 3
+
+
+@dataclass
+class Publication:
+    publication_id: str
+    serving_file: Path
+    parquet_dir: Path
+    rows: dict[str, int]
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def publish_marts(warehouse: Path, publish_dir: Path, publication_id: str | None = None) -> Publication:
+    """Copy every table of the working warehouse's marts schema to the serving file and Parquet."""
+    publish_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc)
+    publication_id = publication_id or stamp.strftime("%Y%m%dT%H%M%S%fZ")
+    serving_dir = publish_dir / "serving"
+    parquet_root = publish_dir / "parquet"
+    serving_dir.mkdir(exist_ok=True)
+    parquet_root.mkdir(exist_ok=True)
+    serving_file = serving_dir / "marts.duckdb"
+    tmp_file = serving_dir / f".marts.{publication_id}.duckdb.tmp"
+    version_dir = parquet_root / publication_id
+    version_dir.mkdir()
+
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
+        con.execute("USE wh")
+        marts = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'wh' AND table_schema = ? "
+                "AND table_type = 'BASE TABLE' ORDER BY table_name",
+                [MARTS_SCHEMA],
+            ).fetchall()
+        ]
+        if not marts:
+            raise RuntimeError(f"nothing to publish: no tables in schema {MARTS_SCHEMA} of {warehouse}")
+        con.execute(f"ATTACH '{tmp_file}' AS serving (STORAGE_VERSION '{SERVING_STORAGE_VERSION}')")
+        rows = {}
+        for mart in marts:
+            source = f"wh.{MARTS_SCHEMA}.{_q(mart)}"
+            # Types a DuckDB 1.0 reader and every Parquet reader know: HUGEINT counts become BIGINT.
+            columns = con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog = 'wh' "
+                "AND table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+                [MARTS_SCHEMA, mart],
+            ).fetchall()
+            select = ", ".join(
+                f"CAST({_q(c)} AS BIGINT) AS {_q(c)}" if t in ("HUGEINT", "INT128") else _q(c) for c, t in columns
+            )
+            con.execute(f"CREATE TABLE serving.{_q(mart)} AS SELECT {select} FROM {source}")
+            con.execute(
+                f"COPY (SELECT * FROM serving.{_q(mart)}) TO '{version_dir / (mart + '.parquet')}' (FORMAT parquet)"
+            )
+            rows[mart] = con.execute(f"SELECT count(*) FROM serving.{_q(mart)}").fetchone()[0]
+        con.execute(
+            "CREATE TABLE serving._publication (mart VARCHAR, row_count BIGINT, publication_id VARCHAR, "
+            "published_at TIMESTAMP)"
+        )
+        for mart, n in rows.items():
+            con.execute(
+                "INSERT INTO serving._publication VALUES (?, ?, ?, ?)",
+                [mart, n, publication_id, stamp.replace(tzinfo=None)],
+            )
+        con.execute(
+            f"COPY (SELECT * FROM serving._publication) TO '{version_dir / '_publication.parquet'}' (FORMAT parquet)"
+        )
+        con.execute("DETACH serving")
+    except Exception:
+        con.close()
+        tmp_file.unlink(missing_ok=True)
+        shutil.rmtree(version_dir, ignore_errors=True)
+        raise
+    con.close()
+
+    # The switch: each is one rename, so a reader sees the old set or the new one, never a mix.
+    os.replace(tmp_file, serving_file)
+    link_tmp = parquet_root / f".current.{publication_id}"
+    link_tmp.symlink_to(version_dir.name, target_is_directory=True)
+    os.replace(link_tmp, parquet_root / "current")
+    _prune(parquet_root, keep=KEEP_PUBLICATIONS)
+    return Publication(publication_id, serving_file, parquet_root / "current", rows)
+
+
+def _prune(parquet_root: Path, keep: int) -> None:
+    current = (parquet_root / "current").resolve().name
+    versions = sorted(p for p in parquet_root.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith("."))
+    for old in versions[:-keep]:
+        if old.name != current:
+            shutil.rmtree(old, ignore_errors=True)
