@@ -138,12 +138,15 @@ _OTHER_AREAS = ("110101", "310101", "340102", "360102", "410102", "430102", "500
                 "350102", "440103", "130102", "320583", "330302", "421002", "511302")
 _MOBILE_PREFIXES = (130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 150, 151, 152, 153, 155, 156, 157, 158, 159,
                     166, 173, 175, 176, 177, 178, 180, 181, 182, 183, 185, 186, 187, 188, 189, 191, 198, 199)
-_OTHER_BANKS = ("工商银行", "建设银行", "农业银行", "中国银行", "交通银行", "招商银行", "浦发银行", "中信银行", "兴业银行",
+_OTHER_BANKS = ("工商银行", "建设银行", "农业银行", "中国银行", "交通银行", "招商银行", "浦发银行", "中信银行",
+                "兴业银行",
                 "民生银行", "平安银行", "光大银行", "广发银行", "邮储银行", "微众银行", "网商银行")
 _SEC_FIRMS = ("华泰证券", "中信证券", "国泰海通证券", "招商证券", "广发证券", "东方财富证券")
-_FUND_FIRMS = (("天弘基金", "天弘基金管理有限公司"), ("易方达基金", "易方达基金管理有限公司"), ("华夏基金", "华夏基金管理有限公司"),
+_FUND_FIRMS = (("天弘基金", "天弘基金管理有限公司"), ("易方达基金", "易方达基金管理有限公司"),
+               ("华夏基金", "华夏基金管理有限公司"),
                ("南方基金", "南方基金管理股份有限公司"), ("广发基金", "广发基金管理有限公司"))
-_MERCHANT_BRANDS = ("华润万家", "永辉超市", "物美超市", "盒马鲜生", "全家便利店", "罗森便利店", "美宜佳", "肯德基", "麦当劳",
+_MERCHANT_BRANDS = ("华润万家", "永辉超市", "物美超市", "盒马鲜生", "全家便利店", "罗森便利店", "美宜佳", "肯德基",
+                    "麦当劳",
                     "星巴克", "瑞幸咖啡", "海底捞火锅", "喜茶", "屈臣氏", "优衣库", "苏宁易购", "名创优品", "万达影城",
                     "中国石化加油站", "沃尔玛", "大润发", "必胜客", "老乡鸡", "蜜雪冰城")
 _CAR_BRANDS = ("宝马", "奔驰", "奥迪", "丰田", "本田", "大众", "比亚迪", "特斯拉", "蔚来", "理想")
@@ -188,6 +191,16 @@ def _split(rng, n: int, shares) -> np.ndarray:
     return rng.permutation(np.repeat(np.arange(len(shares)), counts))
 
 
+def _clear_of_floors(cents: np.ndarray, margin: float = 0.15) -> np.ndarray:
+    """Cents moved up out of the band +-margin around each tier floor, so noise cannot flip the tier."""
+    out = np.asarray(cents, dtype=np.int64).copy()
+    for floor in TIER_FLOORS.values():
+        f = floor * 100
+        near = (out >= (1 - margin) * f) & (out < (1 + margin) * f)
+        out[near] += int((2 * margin + 0.05) * f)
+    return out
+
+
 def _b(x, n, dtype=np.int64) -> np.ndarray:
     a = np.asarray(x, dtype=dtype)
     return np.full(n, a, dtype=dtype) if a.ndim == 0 else a.astype(dtype, copy=False)
@@ -208,9 +221,8 @@ def _fixed_strings(mat: np.ndarray) -> pa.Array:
     n, w = mat.shape
     offsets = np.arange(0, (n + 1) * w, w, dtype=np.int64)
     data = np.ascontiguousarray(mat).tobytes()
-    return pa.Array.from_buffers(pa.large_string(), n, [None, pa.py_buffer(offsets.tobytes()), pa.py_buffer(data)]).cast(
-        pa.string()
-    )
+    buffers = [None, pa.py_buffer(offsets.tobytes()), pa.py_buffer(data)]
+    return pa.Array.from_buffers(pa.large_string(), n, buffers).cast(pa.string())
 
 
 def _ids(prefix: str, nums: np.ndarray, width: int) -> pa.Array:
@@ -376,7 +388,8 @@ def _build_pools(seed: int, city) -> tuple[_Pool, dict]:
     streets = _unique((fake.street_name() for _ in range(700)), 400)
     comm_suffix = ("花园", "小区", "家园", "公寓", "苑", "新村", "华府", "名都")
     communities = [prefixes[i % len(prefixes)] + comm_suffix[i % len(comm_suffix)] for i in range(300)]
-    merchants = [f"{_MERCHANT_BRANDS[i % len(_MERCHANT_BRANDS)]}({streets[(i * 7) % len(streets)]}店)" for i in range(600)]
+    merchants = [f"{_MERCHANT_BRANDS[i % len(_MERCHANT_BRANDS)]}({streets[(i * 7) % len(streets)]}店)"
+                 for i in range(600)]
     pool.add_group("merchants", merchants)
     pool.add_group("utility_电费", [f"国网{prov}省电力有限公司{cs}供电公司"])
     pool.add_group("utility_水费", [f"{cs}市水务集团有限公司"])
@@ -393,12 +406,14 @@ def _build_pools(seed: int, city) -> tuple[_Pool, dict]:
     pool.add_group("cp_house", [f"{cs}{p2[i]}置业有限公司" for i in range(8)]
                    + [f"{p2[10 + i]}房地产开发有限公司" for i in range(6)])
     pool.add_group("cp_renovation", [f"{cs}{p2[20 + i]}装饰工程有限公司" for i in range(6)])
-    pool.add_group("cp_car", [f"{cs}{p2[30 + i][:2]}{_CAR_BRANDS[i]}汽车销售服务有限公司" for i in range(len(_CAR_BRANDS))])
+    pool.add_group("cp_car", [f"{cs}{p2[30 + i][:2]}{_CAR_BRANDS[i]}汽车销售服务有限公司"
+                              for i in range(len(_CAR_BRANDS))])
     pool.add_group("cp_education", [f"{cs}外国语学校", f"{cs}{p2[45][:2]}国际学校", f"{prov}大学", f"{cs}大学",
                                     f"{p2[46]}留学服务中心", f"{p2[47]}教育科技有限公司"])
     pool.add_group("cp_medical", [f"{cs}市第一人民医院", f"{prov}省人民医院", f"{prov}大学医学院附属第一医院",
                                   f"{cs}市中医院"])
-    pool.add_group("cp_business", [f"{p2[50 + i]}贸易有限公司" for i in range(8)] + [f"{p2[60 + i]}建材有限公司" for i in range(4)])
+    pool.add_group("cp_business", [f"{p2[50 + i]}贸易有限公司" for i in range(8)]
+                   + [f"{p2[60 + i]}建材有限公司" for i in range(4)])
     pool.add_group("complaint_service", list(_COMPLAINT_SERVICE))
     pool.add_group("complaint_all", list(_COMPLAINT_ALL))
     for code in list(_TD_PRODUCTS) + list(_WM_PRODUCTS) + list(_FUND_CODES) + list(_INS_CODES) + [
@@ -787,7 +802,7 @@ class _Chunk:
         e = self._pick_months(n, 2, cal.Mf - 2)
         if e is None:
             return False
-        A0 = _round_yuan(_loguni(rng, 300_000, 1_200_000, n), 100)
+        A0 = _clear_of_floors(_round_yuan(_loguni(rng, 300_000, 1_200_000, n), 100))
         S = _round_yuan(rng.uniform(4_000, 12_000, n), 100)
         self.tier0[ci] = np.where(A0 >= 600_000 * 100, 3, 2)
         dd = self._dd(ci, A0)
@@ -799,7 +814,8 @@ class _Chunk:
                  "education": ["学费", "留学费用"], "medical": ["医疗费", "住院费"], "business": ["货款"]}
         purpose = {"house": "house", "renovation": "house", "car": "car", "education": "education",
                    "medical": "medical", "business": "business"}
-        X = _round_yuan(A0 / 100 * rng.uniform(0.55, 0.85, n), 100)
+        remaining = _round_yuan(rng.uniform(60_000, np.minimum(0.4 * A0 / 100, 400_000)), 100)
+        X = A0 - remaining  # at least 60 % of the balance; 60k-400k stays (clear of the 50k and 500k floors)
         day = cal.day(e, rng.integers(5, 21, n))
         ts = day * _DAY_S + _secs(rng, n, 9.5, 16)
         cash = (rng.random(n) < 0.25) & (cat != "medical")
@@ -845,7 +861,7 @@ class _Chunk:
         if len(quarter):
             qe = quarter[rng.integers(0, len(quarter), n)]
             e = np.where(rng.random(n) < 0.7, qe, e)
-        L = _round_yuan(rng.uniform(3_000, 30_000, n), 100)
+        L = _round_yuan(rng.uniform(3_000, 20_000, n), 100)
         S = _round_yuan(rng.uniform(2_000, 5_000, n), 100)
         Y = _round_yuan(_loguni(rng, 1_500_000, 5_000_000, n), 10_000)
         self.tier0[ci] = 1
@@ -859,7 +875,8 @@ class _Chunk:
         chan = np.where(rng.random(n) < 0.6, _CH["counter"], _CH["online"])
         self.tx.add(dd, in_day * _DAY_S + _secs(rng, n, 10, 16), _CREDIT, Y, _TT["transfer_in"], chan, cpn, cpb, cpa,
                     memo)
-        out_total = _round_yuan(Y / 100 * rng.uniform(0.92, 1.0, n), 100)
+        # all of it goes back but the depositor's fee (0.1-0.3 %), so the customer stays mass afterwards
+        out_total = Y - _round_yuan(Y / 100 * rng.uniform(0.001, 0.003, n), 100)
         two = rng.random(n) < 0.4
         first = np.where(two, _round_yuan(out_total / 100 * rng.uniform(0.55, 0.7, n), 100), out_total)
         d1 = cal.month_start[e + 1] + rng.integers(0, 2, n)
@@ -957,21 +974,22 @@ class _Chunk:
         n = len(ci)
         L0 = _round_yuan(_loguni(rng, 20_000, 400_000, n), 100)
         S = _round_yuan(rng.uniform(3_000, 9_000, n), 100)
-        self.tier0[ci] = np.where(L0 >= 50_000 * 100, 2, 1)
-        dd = self._dd(ci, L0)
         mat = cal.end_day + rng.integers(30, 300, n)
         td = (rng.random(n) < 0.4) & (mat - 1095 < cal.start_day - 30)
+        P = np.where(td, _round_yuan(rng.uniform(50_000, 300_000, n), 1000), 0)
+        ins = rng.random(n) < 0.2
+        V = np.where(ins, _round_yuan(rng.uniform(10_000, 100_000, n), 100), 0)
+        L0 = L0 + (_clear_of_floors(L0 + P + V) - (L0 + P + V))
+        self.tier0[ci] = np.where(L0 + P + V >= 50_000 * 100, np.where(L0 + P + V >= 500_000 * 100, 3, 2), 1)
+        dd = self._dd(ci, L0)
         if td.any():
-            k = int(td.sum())
             self.onb[ci[td]] = np.minimum(self.onb[ci[td]], mat[td] - 1095 - 30)
             self.acc.add(ci[td], _PT["time_deposit"], pool.id("TD-3Y"), mat[td] - 1095, mat[td], NODAY, 15_500,
-                         _round_yuan(rng.uniform(50_000, 300_000, k), 1000), planted=True)
-        ins = rng.random(n) < 0.2
+                         P[td], planted=True)
         if ins.any():
             k = int(ins.sum())
             self.acc.add(ci[ins], _PT["insurance"], pool.pick(rng, "ins_codes", k),
-                         self.onb[ci[ins]] + rng.integers(1, 200, k), opening=_round_yuan(rng.uniform(10_000, 100_000, k), 100),
-                         planted=True)
+                         self.onb[ci[ins]] + rng.integers(1, 200, k), opening=V[ins], planted=True)
         self._quiet(ci, dd, 0, cal.M - 1, S)
         self._regular_contacts(ci, _TIER_ROLE[self.tier0[ci]], 0, cal.M - 1)
         for m in range(3, cal.Mf):
@@ -1109,7 +1127,8 @@ class _Chunk:
         w = self._pick_months(n, 1, cal.Mf - 1)
         if w is None:
             return False
-        kind = _split(rng, n, [0.12, 0.25, 0.3, 0.13, 0.2])  # private, wealth, affluent down one; mass, affluent to none
+        # private, wealth, affluent down one tier; mass, affluent down to none ('lost')
+        kind = _split(rng, n, [0.12, 0.25, 0.3, 0.13, 0.2])
         start = np.array([4, 3, 2, 1, 2])[kind]
         lost = kind >= 3
         lo = np.array([0, 10_000, 100_000, 900_000, 8_000_000])[start]
@@ -1175,7 +1194,8 @@ class _Chunk:
             k = int(new.sum())
             cash = rng.random(k) < 0.6
             tx.add(dd[new], onb[new] * _DAY_S + _secs(rng, k, 9.5, 11.5), _CREDIT, dd_level[new],
-                   np.where(cash, _TT["cash_deposit"], _TT["transfer_in"]), np.where(cash, _CH["counter"], _CH["mobile"]),
+                   np.where(cash, _TT["cash_deposit"], _TT["transfer_in"]),
+                   np.where(cash, _CH["counter"], _CH["mobile"]),
                    np.where(cash, -1, own[new]), np.where(cash, -1, self._other_bank(k)),
                    np.where(cash, 0, self.card[ci[new]]), np.where(cash, pool.id("开户存入"), pool.id("他行转入")))
         # income
@@ -1224,7 +1244,8 @@ class _Chunk:
             due = mat <= cal.end_day
             if not due.any():
                 break
-            c, pos, principal, rate, mat, is_wm, opened = (x[due] for x in (c, pos, principal, rate, mat, is_wm, opened))
+            c, pos, principal, rate, mat, is_wm, opened = (
+                x[due] for x in (c, pos, principal, rate, mat, is_wm, opened))
             k = len(c)
             interest = np.maximum(np.round(principal * rate / 1e6 * (mat - opened) / 365), 1).astype(np.int64)
             total = self._maturity(ci[c], pos, dd[c], mat, principal, interest, is_wm)
@@ -1483,8 +1504,8 @@ class _Chunk:
         j = r[cell]
         amt = np.round(resid[cell] * rng.uniform(0.8, 1.0, kk)).astype(np.int64)
         here = rng.random(kk) < 0.5
-        tx.add(dd[j], ts, _DEBIT, amt, _TT["transfer_out"], _CH["mobile"], own[j], np.where(here, OWN, self._other_bank(kk)),
-               self.card[ci[j]], pool.id("信用卡还款"))
+        tx.add(dd[j], ts, _DEBIT, amt, _TT["transfer_out"], _CH["mobile"], own[j],
+               np.where(here, OWN, self._other_bank(kk)), self.card[ci[j]], pool.id("信用卡还款"))
 
         # ---- large cash withdrawals with registration (wealthy customers, well under 30 % of assets)
         wc = np.nonzero((seg >= 3) & old & (rng.random(n) < 0.12))[0]
@@ -1515,9 +1536,10 @@ class _Chunk:
         j = rr[cell]
         good = np.where(seg[j] >= 3, 0.8, np.where(seg[j] == 2, 0.65, 0.5))
         uo = rng.random(kk)
-        out = np.where(uo < good, _CO["reached"], np.where(uo < good + 0.25, _CO["no_answer"],
-                                                           np.where(uo < good + 0.32, _CO["refused"], _CO["wrong_number"])))
-        chan = np.array([_CC["phone"], _CC["wechat"], _CC["visit"], _CC["sms"]])[rng.choice(4, kk, p=[0.6, 0.2, 0.15, 0.05])]
+        out = np.select([uo < good, uo < good + 0.25, uo < good + 0.32],
+                        [_CO["reached"], _CO["no_answer"], _CO["refused"]], _CO["wrong_number"])
+        chans = np.array([_CC["phone"], _CC["wechat"], _CC["visit"], _CC["sms"]])
+        chan = chans[rng.choice(4, kk, p=[0.6, 0.2, 0.15, 0.05])]
         self._contact(ci[j], _TIER_ROLE[seg[j]], ts, chan, out)
         # leads: many are recent (onboarded inside the window); some get a marketing call
         pc = np.nonzero((self.group == 0) & self.prospect)[0]
@@ -1585,8 +1607,8 @@ def _branches_and_staff(rng, city, extra, pool, n_branches, cal, branch, seg, pr
     st_role = np.array([r[1] for r in rows], dtype=np.int64)
     st_active = np.array([r[2] for r in rows], dtype=bool)
     k = len(rows)
-    hired = np.maximum(b_open[st_branch] + 30, _dn(date(2000, 1, 1))) + (
-        rng.random(k) * (cal.start_day - 90 - np.maximum(b_open[st_branch] + 30, _dn(date(2000, 1, 1))))).astype(np.int64)
+    earliest = np.maximum(b_open[st_branch] + 30, _dn(date(2000, 1, 1)))
+    hired = earliest + (rng.random(k) * (cal.start_day - 90 - earliest)).astype(np.int64)
     left = np.where(st_active, NODAY, rng.integers(cal.start_day - 365, cal.end_day - 30, k))
     hired = np.where(st_active, hired, np.minimum(hired, left - 200))
     default_cap = np.array([8, 15, 20, 10])[st_role]
@@ -1652,7 +1674,8 @@ def _customers_table(ch: _Chunk, ids: dict) -> pa.Table:
     too_short = _u(mob[:, :10])
     starts12 = _u(np.concatenate([np.full((n, 2), [49, 50], dtype=np.uint8), mob[:, 2:]], axis=1))
     landline_like = np.strings.add(f"{area}-", land_digits)
-    mobile = np.where(bad & (v == 0), too_short, np.where(bad & (v == 1), starts12, np.where(bad, landline_like, mobile)))
+    mobile = np.where(bad & (v == 0), too_short,
+                      np.where(bad & (v == 1), starts12, np.where(bad, landline_like, mobile)))
     mobile_mask = u < 0.08
     landline = np.strings.add(f"{area}-", _u(_digits(rng.integers(20_000_000, 89_999_999, n), 8)))
     land_mask = rng.random(n) >= 0.3
@@ -1863,7 +1886,8 @@ def _finish_chunk(ch: _Chunk, counters: dict, staff_ids: pa.Array) -> dict:
                                    "churn_type": np.full(len(c), typ, dtype=object),
                                    "stated_purpose_mismatch": np.full(len(c), bool(mism))})
     for c, m, stage in ch.gt_life:
-        gt["lifecycle"].append({"customer_id": cid[c], "month": labels[m], "stage": np.full(len(c), stage, dtype=object)})
+        gt["lifecycle"].append({"customer_id": cid[c], "month": labels[m],
+                                "stage": np.full(len(c), stage, dtype=object)})
     for c, m, mv, tb, ta in ch.gt_tier:
         k = len(c)
         gt["tier_moves"].append({"customer_id": cid[c], "month": labels[m], "movement": np.broadcast_to(
