@@ -25,8 +25,24 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_pipeline(landing: Path | None = None, warehouse: Path | None = None) -> bool:
-    """Run the main job through Dagster, recorded in DAGSTER_HOME so the UI shows the run."""
+def latest_data_month(warehouse: Path) -> str:
+    """The month of the latest transaction loaded: the partition a full run builds."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        latest = con.execute("SELECT max(txn_ts) FROM raw.transactions").fetchone()[0]
+    finally:
+        con.close()
+    if latest is None:
+        raise SystemExit("no transactions were loaded: nothing to build (see raw.quarantine and the log)")
+    return latest.strftime("%Y-%m-01")
+
+
+def run_pipeline(landing: Path | None = None, warehouse: Path | None = None, as_of_date: str | None = None,
+                 month: str | None = None) -> bool:
+    """Load, then build and publish, through Dagster (two runs: ingest_job, transform_job), recorded in
+    DAGSTER_HOME so the UI shows them."""
     if landing:
         os.environ[settings.LANDING_ENV] = str(landing.resolve())
     if warehouse:
@@ -40,24 +56,33 @@ def run_pipeline(landing: Path | None = None, warehouse: Path | None = None) -> 
 
     from orchestration.definitions import defs
 
-    job = defs.resolve_job_def("main_job")
+    # INFO, not DEBUG: one line per asset and its row counts, not every engine event.
+    loggers = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
     with dg.DagsterInstance.get() as instance:
-        # INFO, not DEBUG: one line per asset and its row counts, not every engine event.
-        run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
-    return result.success
+        print("== loading the extracts (ingest_job) ==", flush=True)
+        ingest = defs.resolve_job_def("ingest_job").execute_in_process(
+            instance=instance, raise_on_error=False, run_config=loggers)
+        if not ingest.success:
+            return False
+        partition = month or latest_data_month(settings.warehouse_path())
+        print(f"== building and publishing the marts for {partition[:7]} (transform_job) ==", flush=True)
+        run_config = {**loggers, "ops": {"branch_retention_dbt_assets": {"config": {"as_of_date": as_of_date}}}}
+        transform = defs.resolve_job_def("transform_job").execute_in_process(
+            instance=instance, raise_on_error=False, run_config=run_config, partition_key=partition)
+        return transform.success
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from orchestration.lib.summary import format_summary, warehouse_summary
 
     started = time.perf_counter()
-    ok = run_pipeline(Path(args.landing) if args.landing else None, Path(args.warehouse) if args.warehouse else None)
+    ok = run_pipeline(Path(args.landing) if args.landing else None, Path(args.warehouse) if args.warehouse else None,
+                      as_of_date=args.as_of, month=args.month)
     elapsed = time.perf_counter() - started
     if not ok:
         print(f"Pipeline FAILED after {elapsed:.1f}s: see the log above, or the run in the Dagster UI (make ui).")
         return 1
-    print(format_summary(warehouse_summary(settings.warehouse_path())))
+    print(format_summary(warehouse_summary(settings.warehouse_path(), settings.publish_dir())))
     print(f"Pipeline finished in {elapsed:.1f}s.")
     return 0
 
@@ -65,7 +90,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_summary(args: argparse.Namespace) -> int:
     from orchestration.lib.summary import format_summary, warehouse_summary
 
-    print(format_summary(warehouse_summary(settings.warehouse_path())))
+    print(format_summary(warehouse_summary(settings.warehouse_path(), settings.publish_dir())))
     return 0
 
 
@@ -93,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="load the landing folder and build every mart through Dagster")
     run.add_argument("--landing", help=f"landing folder (default: ${settings.LANDING_ENV} or data/landing)")
     run.add_argument("--warehouse", help=f"DuckDB file (default: ${settings.WAREHOUSE_ENV} or data/warehouse.duckdb)")
+    run.add_argument("--as-of", help="as-of date YYYY-MM-DD (default: the latest transaction date)")
+    run.add_argument("--month", help="monthly partition to build, YYYY-MM-01 (default: the latest data's month)")
     run.set_defaults(func=_cmd_run)
 
     summ = sub.add_parser("summary", help="print what the warehouse holds")

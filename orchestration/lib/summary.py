@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 
 
-def warehouse_summary(database: Path) -> dict:
+def warehouse_summary(database: Path, published: Path | None = None) -> dict:
     con = duckdb.connect(str(database), read_only=True)
     try:
         loads = con.execute(
@@ -26,6 +26,7 @@ def warehouse_summary(database: Path) -> dict:
         "raw": [dict(zip(("table", "rows_in", "accepted", "quarantined"), r)) for r in loads],
         "marts": mart_rows,
         "warehouse": str(database),
+        "published": str(published) if published and (published / "serving" / "marts.duckdb").exists() else None,
     }
 
 
@@ -40,6 +41,9 @@ def format_summary(summary: dict) -> str:
     for name, n in summary["marts"].items():
         lines.append(f"  {name:<38}{n:>12,} rows")
     lines.append("")
-    lines.append(f"Warehouse (DuckDB): {summary['warehouse']}")
+    lines.append(f"Warehouse (DuckDB, working copy): {summary['warehouse']}")
+    if summary.get("published"):
+        lines.append(f"For BI tools (read-only, refreshed atomically): {summary['published']}/serving/marts.duckdb")
+        lines.append(f"                                           and {summary['published']}/parquet/current/<mart>.parquet")
     lines.append("Dagster UI: make ui   (or: .venv/bin/dagster dev, then open http://localhost:3000)")
     return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""The dbt project as Dagster assets; dbt tests become asset checks."""
+"""The dbt project as Dagster assets, partitioned by month; dbt tests become asset checks."""
 
 import os
 import sys
@@ -10,6 +10,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.lib import settings
+from orchestration.lib.dbt_args import build_args, dbt_vars
 
 # The dbt installed beside this Python, so nothing needs activating: `dagster dev` re-parses the project
 # with the `dbt` it finds on PATH.
@@ -21,13 +22,17 @@ dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=sett
 # Under `dagster dev` the manifest is re-parsed; elsewhere the install step (make) has prepared it.
 dbt_project.prepare_if_dev()
 
+# One partition per calendar month. A run for a month (or a backfill over several) rebuilds those months
+# of the incremental monthly facts; the other models are tables rebuilt whole on every run.
+# end_offset=1: the month in progress is a partition too (the daily refresh writes into it).
+monthly_partitions = dg.MonthlyPartitionsDefinition(start_date=settings.first_partition_month(), end_offset=1)
+
 
 class BranchRetentionTranslator(DagsterDbtTranslator):
-    """Sources are the ingestion assets (raw/<table>); models group by their folder (layer)."""
+    """Sources are the Python assets (raw/<table>, reference/<table>); models group by their folder (layer)."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            # raw/<table> from the ingestion assets, reference/<table> from the reference assets
             return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
         return super().get_asset_key(dbt_resource_props)
 
@@ -39,11 +44,29 @@ class BranchRetentionTranslator(DagsterDbtTranslator):
             return "seeds"
         return super().get_group_name(dbt_resource_props)
 
+
 translator = BranchRetentionTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
-@dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=translator, project=dbt_project)
-def branch_retention_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
+
+class DbtRunConfig(dg.Config):
+    """Run configuration of the dbt step (Launchpad: ops.branch_retention_dbt_assets.config)."""
+
+    as_of_date: str | None = None  # YYYY-MM-DD; default: the latest data
+    full_refresh: bool = False  # rebuild incremental models from scratch
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    dagster_dbt_translator=translator,
+    project=dbt_project,
+    partitions_def=monthly_partitions,
+)
+def branch_retention_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):
+    window = context.partition_time_window if context.has_partition_key_range or context.has_partition_key else None
+    vars_ = dbt_vars(window.start if window else None, window.end if window else None, config.as_of_date)
+    context.log.info(f"dbt vars: {vars_}")
+    yield from dbt.cli(build_args(vars_, config.full_refresh), context=context).stream()
+
 
 def dbt_resource() -> DbtCliResource:
     return DbtCliResource(project_dir=dbt_project, profiles_dir=str(settings.DBT_PROJECT_DIR))

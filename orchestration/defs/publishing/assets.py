@@ -1,0 +1,32 @@
+"""Publish the marts for BI tools after every successful build (see orchestration/lib/publish.py)."""
+
+import dagster as dg
+
+from orchestration.defs.dbt.assets import branch_retention_dbt_assets
+from orchestration.defs.resources import WarehouseResource
+from orchestration.lib import settings
+from orchestration.lib.publish import publish_marts
+
+MART_KEYS = [k for k in branch_retention_dbt_assets.keys if k.path[0] == "marts"]
+
+
+@dg.asset(
+    key=dg.AssetKey(["published", "marts"]),
+    group_name="published",
+    deps=MART_KEYS,
+    description="The marts as BI tools read them: serving/marts.duckdb (DuckDB 1.0+ can open it) and "
+    "parquet/current/<mart>.parquet under BRANCH_RETENTION_PUBLISH_DIR (default data/published), each "
+    "replaced atomically, so a reader never sees a half-refreshed set and never meets a lock.",
+    kinds={"duckdb", "parquet"},
+)
+def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    publication = publish_marts(warehouse.database_path, settings.publish_dir(), publication_id=None)
+    context.log.info(f"published {len(publication.rows)} marts to {publication.serving_file}")
+    return dg.MaterializeResult(
+        metadata={
+            "publication_id": publication.publication_id,
+            "serving_file": str(publication.serving_file),
+            "parquet_dir": str(publication.parquet_dir),
+            "rows": dg.MetadataValue.json(publication.rows),
+        }
+    )
