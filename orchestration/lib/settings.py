@@ -13,6 +13,8 @@ EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 WAREHOUSE_ENV = "BRANCH_RETENTION_DUCKDB"
 # The landing folder: one sub-folder per raw table holding CSV or Parquet files.
 LANDING_ENV = "BRANCH_RETENTION_LANDING"
+# Where the Great Expectations results (JSON) and Data Docs (HTML) of the quality checks are written.
+QUALITY_ENV = "BRANCH_RETENTION_QUALITY_DIR"
 
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 
@@ -28,3 +30,23 @@ def landing_dir() -> Path:
 def dagster_home() -> Path:
     """Where Dagster keeps run history, so `make run` runs show in `dagster dev`."""
     return Path(os.environ.get("DAGSTER_HOME") or DEFAULT_DATA_DIR / "dagster_home").resolve()
+
+
+def quality_dir() -> Path:
+    """Great Expectations validation results (results/<suite>.json) and Data Docs (data_docs/index.html)."""
+    return Path(os.environ.get(QUALITY_ENV) or DEFAULT_DATA_DIR / "quality").resolve()
+
+
+# Where the marts are published for BI tools (serving DuckDB file and Parquet).
+PUBLISH_ENV = "BRANCH_RETENTION_PUBLISH_DIR"
+# First month of the monthly partitions (YYYY-MM-01): the earliest month a backfill can rebuild.
+FIRST_MONTH_ENV = "BRANCH_RETENTION_FIRST_MONTH"
+DEFAULT_FIRST_MONTH = "2024-01-01"
+
+
+def publish_dir() -> Path:
+    return Path(os.environ.get(PUBLISH_ENV) or DEFAULT_DATA_DIR / "published").resolve()
+
+
+def first_partition_month() -> str:
+    return os.environ.get(FIRST_MONTH_ENV) or DEFAULT_FIRST_MONTH
