@@ -10,7 +10,7 @@ export BRANCH_RETENTION_DUCKDB ?= $(CURDIR)/data/warehouse.duckdb
 export BRANCH_RETENTION_LANDING ?= $(CURDIR)/data/landing
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 
-.PHONY: install run test ui lock clean
+.PHONY: install run test ui lock clean browser
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,14 @@ run: install
 	mkdir -p $(DAGSTER_HOME)
 	$(BIN)/branch-retention run
 
-test: install
-	$(BIN)/python -m pytest
+# Debian's Chromium for the test that screenshots the Dagster UI (installed once, as root, from apt).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { echo "== installing Debian's chromium for the UI test =="; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "could not install chromium: the UI screenshot test will be skipped"; }
+
+test: install browser
+	BRANCH_RETENTION_SCREENSHOT_DIR=$(CURDIR)/data/screenshots $(BIN)/python -m pytest
 
 ui: install
 	mkdir -p $(DAGSTER_HOME)

@@ -1,0 +1,238 @@
+"""Operating it: schedule and sensor evaluations, a two-month backfill, BI reads during a refresh, the UI."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.lib.landing import data_month
+
+
+def test_daily_schedule_runs_at_six_shanghai_for_yesterdays_month():
+    from orchestration.definitions import defs
+
+    schedule = defs.resolve_schedule_def("daily_refresh")
+    assert schedule.cron_schedule == "0 6 * * *" and schedule.execution_timezone == "Asia/Shanghai"
+    tz = ZoneInfo("Asia/Shanghai")
+    first_of_month = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 12, 1, 6, 0, tzinfo=tz), repository_def=defs.get_repository_def())
+    request = schedule.evaluate_tick(first_of_month).run_requests[0]
+    assert request.partition_key == "2026-11-01"  # on the 1st the data ends with the month before
+    mid_month = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 12, 15, 6, 0, tzinfo=tz), repository_def=defs.get_repository_def())
+    assert schedule.evaluate_tick(mid_month).run_requests[0].partition_key == "2026-12-01"
+
+
+def test_data_month_is_in_bank_time():
+    # 23:30 UTC on 30 November is 07:30 on 1 December in Shanghai: yesterday there is 30 November.
+    assert data_month(datetime(2026, 11, 30, 23, 30, tzinfo=ZoneInfo("UTC"))) == "2026-11-01"
+
+
+def test_landing_sensor_starts_one_run_per_new_file_set(tmp_path, monkeypatch):
+    from orchestration.definitions import defs
+    from tests.conftest import write_csv
+
+    monkeypatch.setenv("BRANCH_RETENTION_LANDING", str(tmp_path))
+    sensor = defs.resolve_sensor_def("landing_folder_sensor")
+
+    def tick(cursor):
+        context = dg.build_sensor_context(cursor=cursor, repository_def=defs.get_repository_def())
+        return sensor.evaluate_tick(context)
+
+    empty = tick(None)
+    assert not empty.run_requests and empty.skip_message
+    write_csv(tmp_path, "branches", [{"branch_id": "B1", "branch_name": "西湖支行"}])
+    (tmp_path / "_ground_truth").mkdir()
+    (tmp_path / "_ground_truth" / "x.csv").write_text("not an extract")
+    first = tick(None)
+    assert len(first.run_requests) == 1 and first.run_requests[0].partition_key
+    assert json.loads(first.cursor) == {"branches/branches.csv": json.loads(first.cursor)["branches/branches.csv"]}
+    again = tick(first.cursor)
+    assert not again.run_requests  # each file once
+    write_csv(tmp_path, "customers", [{"customer_id": "C1", "home_branch_id": "B1"}])
+    second = tick(first.cursor)
+    assert len(second.run_requests) == 1
+    assert second.run_requests[0].run_key != first.run_requests[0].run_key
+
+
+READER = r"""
+import sys, time, duckdb, json
+serving, parquet, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
+reads, publications, errors = 0, set(), []
+end = time.time() + seconds
+while time.time() < end:
+    try:
+        con = duckdb.connect(serving, read_only=True)
+        expected = dict(con.execute("SELECT mart, row_count FROM _publication").fetchall())
+        pub = con.execute("SELECT DISTINCT publication_id FROM _publication").fetchall()
+        for mart, n in expected.items():
+            got = con.execute(f'SELECT count(*) FROM "{mart}"').fetchone()[0]
+            if got != n:
+                errors.append(f"{mart}: {got} rows, publication says {n}")
+        # the branch view and the customer months it sums come from the same publication
+        a = con.execute("SELECT sum(net_flow) FROM fct_customer_months").fetchone()[0]
+        b = con.execute("SELECT sum(net_flow) FROM fct_branch_months").fetchone()[0]
+        if a != b:
+            errors.append(f"net flow {a} vs {b}")
+        con.close()
+        pq = duckdb.connect()
+        pq_pub = pq.execute(f"SELECT count(DISTINCT publication_id) FROM '{parquet}/_publication.parquet'").fetchone()[0]
+        if pq_pub != 1:
+            errors.append("parquet publication mixed")
+        pq.close()
+        publications.update(p[0] for p in pub)
+        if len(pub) != 1:
+            errors.append(f"mixed publications {pub}")
+        reads += 1
+    except Exception as exc:
+        errors.append(f"{type(exc).__name__}: {str(exc)[:200]}")
+print(json.dumps({"reads": reads, "publications": sorted(publications), "errors": errors[:20]}))
+"""
+
+
+@pytest.fixture
+def warehouse_copy(pipeline_run, tmp_path, monkeypatch):
+    """A copy of the end-to-end warehouse to refresh, with its own publish folder and Dagster home."""
+    landing, warehouse, _ = pipeline_run
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(warehouse, copy)
+    monkeypatch.setenv("BRANCH_RETENTION_DUCKDB", str(copy))
+    monkeypatch.setenv("BRANCH_RETENTION_LANDING", str(landing))
+    monkeypatch.setenv("BRANCH_RETENTION_PUBLISH_DIR", str(tmp_path / "published"))
+    return copy
+
+
+def test_backfill_of_two_months_rebuilds_those_months_while_bi_reads(warehouse_copy, tmp_path):
+    from orchestration.definitions import defs
+    from orchestration.lib.publish import publish_marts
+
+    published = tmp_path / "published"
+    publish_marts(warehouse_copy, published)  # what BI reads before the refresh
+
+    con = duckdb.connect(str(warehouse_copy))
+    before = con.execute("SELECT * FROM marts.fct_customer_months ORDER BY customer_id, month_start").fetchall()
+    # Spoil three months: the backfill must repair the two it covers and leave the third alone.
+    con.execute("UPDATE marts.fct_customer_months SET monthly_avg_aum = -1 "
+                "WHERE month_start IN ('2026-08-01', '2026-09-01', '2026-06-01')")
+    con.close()
+
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(published / "serving" / "marts.duckdb"), str(published / "parquet" / "current"),
+         "100"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        job = defs.resolve_job_def("transform_job")
+        with dg.DagsterInstance.ephemeral() as instance:
+            result = job.execute_in_process(
+                instance=instance,
+                tags={"dagster/asset_partition_range_start": "2026-08-01",
+                      "dagster/asset_partition_range_end": "2026-09-01"},
+                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            )
+        assert result.success
+    finally:
+        time.sleep(2)
+        reader.terminate() if reader.poll() is None else None
+    out, _ = reader.communicate(timeout=120)
+
+    con = duckdb.connect(str(warehouse_copy), read_only=True)
+    after = con.execute("SELECT * FROM marts.fct_customer_months ORDER BY customer_id, month_start").fetchall()
+    spoiled = con.execute("SELECT count(*) FROM marts.fct_customer_months WHERE monthly_avg_aum = -1").fetchone()[0]
+    june = con.execute("SELECT count(*) FROM marts.fct_customer_months WHERE month_start = '2026-06-01'").fetchone()[0]
+    con.close()
+    assert spoiled == june > 0  # June was outside the backfill: untouched
+    repaired = [r for r in after if str(r[2]) != "2026-06-01"]
+    assert repaired == [r for r in before if str(r[2]) != "2026-06-01"]
+
+    if out:
+        report = json.loads(out.strip().splitlines()[-1])
+        assert report["errors"] == []
+        assert report["reads"] > 0
+
+
+def test_reads_during_repeated_publication_never_lock_or_mix(warehouse_copy, tmp_path):
+    from orchestration.lib.publish import publish_marts
+
+    published = tmp_path / "published"
+    publish_marts(warehouse_copy, published)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(published / "serving" / "marts.duckdb"), str(published / "parquet" / "current"),
+         "12"],
+        stdout=subprocess.PIPE, text=True)
+    n = 0
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        publish_marts(warehouse_copy, published)
+        n += 1
+    out, _ = reader.communicate(timeout=60)
+    report = json.loads(out.strip().splitlines()[-1])
+    assert report["errors"] == [], report["errors"]
+    assert report["reads"] > 5 and len(report["publications"]) > 1 and n > 1
+    assert len([p for p in (published / "parquet").iterdir() if p.is_dir() and not p.is_symlink()]) <= 3
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed (make test installs it)")
+def test_dagster_ui_shows_the_asset_graph(tmp_path):
+    port = _free_port()
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    env = {**os.environ, "DAGSTER_HOME": str(home)}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "dagster"), "dev", "-m", "orchestration.definitions", "-p", str(port),
+         "-h", "127.0.0.1"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        import urllib.request
+
+        query = json.dumps({"query": "{ assetNodes { assetKey { path } groupName } }"}).encode()
+        nodes = None
+        deadline = time.time() + 180
+        while time.time() < deadline and not nodes:
+            time.sleep(2)
+            try:
+                req = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=query,
+                                             headers={"Content-Type": "application/json"})
+                nodes = json.loads(urllib.request.urlopen(req, timeout=5).read())["data"]["assetNodes"]
+            except Exception:
+                nodes = None
+        assert nodes, "dagster dev did not serve the asset graph"
+        groups = {n["groupName"] for n in nodes}
+        assert {"raw", "staging", "intermediate", "marts"} <= groups
+
+        # Dismiss the first-visit "join the community" dialog on the server, as a user's click would.
+        seen = json.dumps({"query": "mutation { setNuxSeen }"}).encode()
+        urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=seen,
+                                                      headers={"Content-Type": "application/json"}), timeout=10)
+
+        shot = Path(os.environ.get("BRANCH_RETENTION_SCREENSHOT_DIR", tmp_path)) / "dagster_asset_graph.png"
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        chrome = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  f"--user-data-dir={tmp_path / 'chrome'}", "--window-size=1600,1000", "--virtual-time-budget=30000"]
+        url = f"http://127.0.0.1:{port}/asset-groups"
+        dom = subprocess.run(chrome + ["--dump-dom", url], capture_output=True, text=True, timeout=180).stdout
+        # The global lineage shows one node per layer group, besides the group list on the left.
+        for group in ("raw", "staging", "intermediate", "marts"):
+            assert dom.count(f">{group}<") >= 2, f"group {group} is not drawn in the asset graph"
+        assert "Join the Dagster community" not in dom
+        subprocess.run(chrome + [f"--screenshot={shot}", url], capture_output=True, timeout=180)
+        assert shot.exists() and shot.stat().st_size > 20_000
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
