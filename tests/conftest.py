@@ -10,6 +10,9 @@ import pytest
 
 from orchestration.lib.contract import TABLES
 
+# The generated bank run through the whole pipeline, shared by the end-to-end and operations tests.
+pytest_plugins = ["tests.pipeline_fixtures"]
+
 
 def write_csv(folder: Path, table: str, rows: list[dict], name: str | None = None, columns: list[str] | None = None,
               encoding: str = "utf-8", newline: str = "\n") -> Path:
@@ -28,6 +31,11 @@ def write_csv(folder: Path, table: str, rows: list[dict], name: str | None = Non
 @pytest.fixture
 def minimal_bank(tmp_path: Path) -> Path:
     """One branch, two customers, two accounts, three transactions: a valid extract."""
+    return build_minimal_bank(tmp_path)
+
+
+def build_minimal_bank(tmp_path: Path) -> Path:
+    """The minimal_bank landing folder under tmp_path (callable from fixtures of any scope)."""
     landing = tmp_path / "landing"
     write_csv(landing, "branches", [{"branch_id": "B1", "branch_name": "西湖支行", "city": "杭州", "opened_date": "2001-03-01"}])
     write_csv(landing, "staff", [{"staff_id": "S1", "branch_id": "B1", "staff_name": "王五", "role": "teller",
