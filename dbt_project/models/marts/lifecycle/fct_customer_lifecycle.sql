@@ -68,22 +68,9 @@ with_measures as (
 ),
 
 staged as (
+    -- the rules, top to bottom: the first that matches decides; the stage is the rule's first word
     select
         with_measures.*,
-        case
-            when is_ever_funded and n_open_accounts = 0 then 'termination'
-            when is_ever_funded and month_end_aum = 0 and coalesce(customer_txns_termination_window, 0) = 0
-                then 'termination'
-            when not is_ever_funded then 'potential'
-            when is_recently_funded then 'development'
-            when share_of_peak_aum <= {{ var('lifecycle_decline_peak_share') }} then 'decline'
-            when aum_trend_3m <= {{ var('lifecycle_decline_trend') }} then 'decline'
-            when customer_txns_prior >= {{ var('lifecycle_txn_min_prior') }}
-                and customer_txns_recent <= {{ var('lifecycle_txn_drop_share') }} * customer_txns_prior then 'decline'
-            when aum_trend_3m >= {{ var('lifecycle_growth_trend') }} then 'growth'
-            when n_products_held > n_products_held_before then 'growth'
-            else 'maturity'
-        end as lifecycle_stage,
         case
             when is_ever_funded and n_open_accounts = 0 then 'termination: all accounts closed'
             when is_ever_funded and month_end_aum = 0 and coalesce(customer_txns_termination_window, 0) = 0
@@ -111,7 +98,7 @@ select
     home_branch_id,
     month_start,
     -- the stage and why
-    lifecycle_stage,
+    {{ dbt.split_part('stage_rule', "':'", 1) }} as lifecycle_stage,
     stage_rule,
     -- the measures the rules read
     tenure_months,

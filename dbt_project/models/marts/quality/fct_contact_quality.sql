@@ -19,10 +19,21 @@ joined as (
     left join current_assignments on customers.customer_id = current_assignments.customer_id
 ),
 
-by_staff as (
+-- every customer counts once for their branch and once for their responsible staff member
+levels as (
+    select 'branch' as level, home_branch_id as branch_id, cast(null as {{ dbt.type_string() }}) as staff_id,
+        has_usable_phone, has_mobile_phone, monthly_avg_aum
+    from joined
+    union all
+    select 'staff' as level, home_branch_id as branch_id, staff_id, has_usable_phone, has_mobile_phone, monthly_avg_aum
+    from joined
+    where staff_id is not null
+),
+
+unioned as (
     select
-        'staff' as level,
-        home_branch_id as branch_id,
+        level,
+        branch_id,
         staff_id,
         count(*) as customers_with_assets,
         sum(case when has_usable_phone then 1 else 0 end) as customers_with_usable_phone,
@@ -30,30 +41,8 @@ by_staff as (
         sum(case when not has_mobile_phone then 1 else 0 end) as customers_without_phone,
         sum(monthly_avg_aum) as monthly_avg_aum,
         sum(case when has_usable_phone then 0 else monthly_avg_aum end) as monthly_avg_aum_unreachable
-    from joined
-    where staff_id is not null
-    group by home_branch_id, staff_id
-),
-
-by_branch as (
-    select
-        'branch' as level,
-        home_branch_id as branch_id,
-        cast(null as {{ dbt.type_string() }}) as staff_id,
-        count(*) as customers_with_assets,
-        sum(case when has_usable_phone then 1 else 0 end) as customers_with_usable_phone,
-        sum(case when has_mobile_phone and not has_usable_phone then 1 else 0 end) as customers_with_malformed_phone,
-        sum(case when not has_mobile_phone then 1 else 0 end) as customers_without_phone,
-        sum(monthly_avg_aum) as monthly_avg_aum,
-        sum(case when has_usable_phone then 0 else monthly_avg_aum end) as monthly_avg_aum_unreachable
-    from joined
-    group by home_branch_id
-),
-
-unioned as (
-    select * from by_branch
-    union all
-    select * from by_staff
+    from levels
+    group by level, branch_id, staff_id
 )
 
 select
