@@ -9,7 +9,7 @@ from orchestration.defs.automation.jobs import daily_refresh, ingest_job, landin
 from orchestration.defs.dbt.assets import branch_retention_dbt_assets, dbt_resource
 from orchestration.defs.ingestion.assets import raw_assets
 from orchestration.defs.publishing.assets import published_marts
-from orchestration.defs.quality.checks import customers_contact_fields
+from orchestration.defs.quality.checks import quality_checks
 from orchestration.defs.reference.assets import working_days
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib import settings
@@ -19,7 +19,7 @@ os.environ.setdefault(settings.WAREHOUSE_ENV, str(settings.warehouse_path()))
 
 defs = dg.Definitions(
     assets=[*raw_assets, working_days, branch_retention_dbt_assets, published_marts],
-    asset_checks=[customers_contact_fields],
+    asset_checks=[*quality_checks],
     jobs=[ingest_job, transform_job, main_job],
     schedules=[daily_refresh],
     sensors=[landing_folder_sensor],

@@ -27,6 +27,7 @@ def pipeline_run(tmp_path_factory):
         "BRANCH_RETENTION_DUCKDB": str(warehouse),
         "DAGSTER_HOME": str(root / "dagster_home"),
         "BRANCH_RETENTION_PUBLISH_DIR": str(root / "published"),
+        "BRANCH_RETENTION_QUALITY_DIR": str(root / "quality"),
     }
     (root / "dagster_home").mkdir()
     proc = subprocess.run(

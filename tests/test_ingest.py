@@ -124,3 +124,50 @@ def test_parquet_and_csv_in_one_folder_and_gbk_and_extra_columns(minimal_bank, w
     assert any("extra column(s) ignored: region" in w for w in result.warnings)
     names = dict(warehouse.execute("SELECT branch_id, branch_name FROM raw.branches").fetchall())
     assert names["B3"] == "上城支行" and names["B2"] == "滨江支行"
+
+
+def test_future_dates_default_to_today_in_shanghai(minimal_bank, warehouse):
+    from datetime import timedelta
+
+    from orchestration.lib.ingest import load_date
+
+    today = load_date()
+    write_csv(minimal_bank, "transactions", [
+        {"txn_id": "T8", "account_id": "A1", "txn_ts": f"{today} 00:00:00", "direction": "credit", "amount": "1.00",
+         "balance_after": "1301.00", "txn_type": "salary"},
+        {"txn_id": "T9", "account_id": "A1", "txn_ts": f"{today + timedelta(days=1)} 00:00:00", "direction": "credit",
+         "amount": "1.00", "balance_after": "1302.00", "txn_type": "salary"},
+    ], name="zz_today.csv")
+    txns = load_all(warehouse, minimal_bank)["transactions"]
+    assert (txns.rows_in, txns.rows_accepted, txns.reasons) == (5, 4, {"future date in txn_ts": 1})
+    assert txns.balance_chain_breaks == 0
+
+
+def test_a_broken_quote_past_the_sniffed_sample_stops_the_load_at_its_line(minimal_bank, warehouse):
+    load_table(warehouse, "branches", minimal_bank)
+    header = ",".join(["contact_id", "customer_id", "staff_id", "contact_ts", "channel", "outcome"])
+    good = "".join(f"K{i},C1,S1,2026-01-10 10:00:00,phone,reached\n" for i in range(25_000))
+    path = minimal_bank / "contact_logs" / "contact_logs.csv"
+    path.parent.mkdir()
+    broken = 'K-1,C1,"S1 13812345678,2026-01-10 10:00:00,phone,reached\n'
+    path.write_text(header + "\n" + good + broken, encoding="utf-8")
+    for t in ("staff", "customers"):
+        load_table(warehouse, t, minimal_bank)
+    with pytest.raises(IngestionError) as err:
+        load_table(warehouse, "contact_logs", minimal_bank)
+    assert str(err.value).startswith("contact_logs/contact_logs.csv: cannot be read: line 25002")
+    assert "13812345678" not in str(err.value)
+
+
+def test_balance_chain_breaks_are_replaced_on_reload(minimal_bank, warehouse):
+    write_csv(minimal_bank, "transactions", [
+        {"txn_id": "T4", "account_id": "A1", "txn_ts": "2026-01-07 10:00:00", "direction": "debit", "amount": "1.00",
+         "balance_after": "9.99", "txn_type": "fee"}], name="zz_break.csv")
+    first = load_all(warehouse, minimal_bank)["transactions"]
+    assert first.balance_chain_breaks == 1 and first.rows_accepted == 4
+    assert any("1 balance-chain break(s)" in w for w in first.warnings)
+    assert warehouse.execute("SELECT txn_id, expected_balance FROM raw.balance_chain_breaks").fetchall() == [
+        ("T4", 1299)]
+    (minimal_bank / "transactions" / "zz_break.csv").unlink()
+    assert load_all(warehouse, minimal_bank)["transactions"].balance_chain_breaks == 0
+    assert warehouse.execute("SELECT count(*) FROM raw.balance_chain_breaks").fetchone()[0] == 0

@@ -109,6 +109,7 @@ def warehouse_copy(pipeline_run, tmp_path, monkeypatch):
     monkeypatch.setenv("BRANCH_RETENTION_DUCKDB", str(copy))
     monkeypatch.setenv("BRANCH_RETENTION_LANDING", str(landing))
     monkeypatch.setenv("BRANCH_RETENTION_PUBLISH_DIR", str(tmp_path / "published"))
+    monkeypatch.setenv("BRANCH_RETENTION_QUALITY_DIR", str(tmp_path / "quality"))
     return copy
 
 

@@ -56,6 +56,7 @@ class Column:
     references: str | None = None  # "table.column" that must hold this value (foreign key)
     positive: bool = False  # must be > 0
     personal: bool = False  # personal data: never logged, masked in marts
+    may_be_future: bool = False  # a date that may lie after the load date (a maturity, a planned withdrawal)
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ TABLES: dict[str, Table] = {
                 C("product_code"),
                 C("currency", nullable=False),
                 C("opened_date", DATE, nullable=False),
-                C("maturity_date", DATE),
+                C("maturity_date", DATE, may_be_future=True),
                 C("closed_date", DATE),
                 C("interest_rate", DECIMAL),
                 C("opening_balance", MONEY, nullable=False),
@@ -207,7 +208,7 @@ TABLES: dict[str, Table] = {
                 C("customer_id", nullable=False, references="customers.customer_id"),
                 C("branch_id", nullable=False, references="branches.branch_id"),
                 C("registered_ts", TIMESTAMP, nullable=False),
-                C("planned_date", DATE),
+                C("planned_date", DATE, may_be_future=True),
                 C("amount", MONEY, nullable=False, positive=True),
                 C("stated_purpose", codes=STATED_PURPOSES),
                 # Not a hard foreign key: the registering teller may have left since.

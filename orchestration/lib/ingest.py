@@ -2,11 +2,18 @@
 
 Every row that arrives ends in exactly one place: the typed table `raw.<table>` when it keeps the
 contract, or `raw.quarantine` with the reason when it does not (bad type, missing key, unknown code,
-non-positive amount, duplicate key, orphan foreign key, currency without a rate). Rows in = rows
-accepted + rows quarantined, per table, and loading the same files twice gives the same tables.
+non-positive amount, duplicate key, orphan foreign key, currency without a rate, a date after the latest
+valid date or before 1900, a CSV record with the wrong number of fields). Rows in = rows accepted + rows
+quarantined, per table, and loading the same files twice gives the same tables.
 
 A file that cannot be read, or lacks a required column, stops the load with an error naming the file
-and the column. Error messages never quote row content: rows carry personal data.
+and the column (or the line). So does a required table with no rows. Error messages never quote row
+content: rows carry personal data.
+
+After the transactions load, the balance chain is checked (DOMAIN section 8): per account in (txn_ts, txn_id)
+order, balance_after should be the previous balance_after (the account's opening_balance for the first)
+plus a credit or minus a debit. A break is a warning, not a quarantine: the rows are kept, the count is
+reported and the breaks are listed in raw.balance_chain_breaks.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import logging
 import re
 import tempfile
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
@@ -25,6 +33,7 @@ from orchestration.lib.contract import (
     DATE,
     DECIMAL,
     INTEGER,
+    LOAD_ORDER,
     MAY_BE_EMPTY,
     MONEY,
     SQL_TYPES,
@@ -38,9 +47,21 @@ log = logging.getLogger(__name__)
 RAW_SCHEMA = "raw"
 QUARANTINE_TABLE = f"{RAW_SCHEMA}.quarantine"
 AUDIT_TABLE = f"{RAW_SCHEMA}.load_audit"
+BALANCE_BREAKS_TABLE = f"{RAW_SCHEMA}.balance_chain_breaks"
 # Tables a user may already hold in the warehouse instead of files (DOMAIN section 9).
 LANDING_SCHEMA = "landing"
 FILE_SUFFIXES = (".csv", ".parquet", ".pq")
+# Timestamps are local Asia/Shanghai time (DOMAIN section 9); China has no daylight saving time.
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+# Dates before this are typos or placeholders, not data (a maturity in 9999 is a sentinel and stays).
+EARLIEST_VALID_DATE = date(1900, 1, 1)
+# DuckDB's CSV reader records rows it cannot split into the header's fields in these temp tables.
+REJECTS_TABLE = "_csv_rejects"
+REJECT_SCANS_TABLE = "_csv_reject_scans"
+# Reject kinds that concern one record: it is quarantined and the file goes on. Any other kind (an
+# unterminated quote, a line over the size limit) can swallow the records after it: the load stops.
+ROW_REJECTS = ("TOO MANY COLUMNS", "MISSING COLUMNS")
+UNPARSEABLE = "unparseable CSV row"
 
 
 class IngestionError(Exception):
@@ -56,10 +77,16 @@ class LoadResult:
     rows_quarantined: int
     reasons: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    balance_chain_breaks: int = 0  # transactions only: rows kept whose balance_after breaks the chain
 
     @property
     def reconciles(self) -> bool:
         return self.rows_in == self.rows_accepted + self.rows_quarantined
+
+
+def load_date() -> date:
+    """Today in Asia/Shanghai, the default latest valid date of every date column."""
+    return datetime.now(SHANGHAI).date()
 
 
 def _quote(name: str) -> str:
@@ -92,20 +119,19 @@ def _is_utf8(path: Path, chunk_size: int = 1 << 24) -> bool:
     return True
 
 
-def _utf8_copy(path: Path, workdir: Path) -> Path:
+def _utf8_copy(path: Path, workdir: Path, label: str) -> Path:
     """A UTF-8 copy of a CSV in the Chinese national encoding (GB18030, a superset of GBK/GB2312).
 
     The contract asks for UTF-8, but Windows tools in Chinese banks still write GBK; failing on them
     would help nobody. A file that is neither is unreadable.
     """
-    target = workdir / (path.stem + ".utf8.csv")
+    target = workdir / f"{len(list(workdir.iterdir()))}-{path.stem}.utf8.csv"
     try:
         with path.open("r", encoding="gb18030", newline="") as src, target.open("w", encoding="utf-8", newline="") as dst:
             while chunk := src.read(1 << 22):
                 dst.write(chunk)
     except UnicodeDecodeError as exc:
-        raise IngestionError(f"{path}: not readable as UTF-8 or GBK/GB18030 text (byte offset {exc.start})") from None
-    log.warning("%s: not UTF-8; read as GBK/GB18030", path.name)
+        raise IngestionError(f"{label}: not readable as UTF-8 or GBK/GB18030 text (byte offset {exc.start})") from None
     return target
 
 
@@ -113,29 +139,42 @@ def _safe_reason(exc: Exception) -> str:
     """A duckdb error without the row text it may quote (rows carry personal data)."""
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     text = re.split(r"(?i)original line|line content|\bvalue\b", text)[0]
-    line = re.search(r"(?i)line:?\s*(\d+)", str(exc))
+    # "CSV Error on Line: 12" is the file's line; "LINE 1:" further down is the SQL statement's.
+    line = re.search(r"(?i)error on line:?\s*(\d+)", str(exc))
     return text.strip().rstrip(":") + (f" (near line {line.group(1)})" if line and "line" not in text.lower() else "")
 
 
-def _read_file(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path) -> tuple[str, list[str]]:
-    """A SQL expression reading the file with every column as text, and its normalised column names."""
+def _read_file(
+    con: duckdb.DuckDBPyConnection, path: Path, workdir: Path, label: str, warnings: list[str] | None = None
+) -> tuple[str, list[str], str | None]:
+    """A SQL expression reading the file with every column as text, its column names, and for a CSV the
+    path DuckDB reads (the name its rejected records are filed under)."""
     if path.stat().st_size == 0:
-        raise IngestionError(f"{path}: file is empty (no header row)")
+        raise IngestionError(f"{label}: file is empty (no header row)")
+    readable = None
     if path.suffix.lower() == ".csv":
-        readable = path if _is_utf8(path) else _utf8_copy(path, workdir)
+        readable = path if _is_utf8(path) else _utf8_copy(path, workdir, label)
+        if readable is not path and warnings is not None:
+            warnings.append(f"{label}: not UTF-8; read as GBK/GB18030")
         # Dialect fixed by the contract (comma, double quotes); every column read as text and typed later,
-        # so one bad value quarantines one row instead of failing the file.
+        # so one bad value quarantines one row instead of failing the file. A record DuckDB cannot split
+        # into the header's fields is not dropped: store_rejects files it, and the load quarantines it.
         relation = (
             f"read_csv({_literal(str(readable))}, header=true, all_varchar=true, delim=',', quote='\"', "
-            f"escape='\"', strict_mode=true)"
+            f"escape='\"', strict_mode=true, store_rejects=true, rejects_table='{REJECTS_TABLE}', "
+            f"rejects_scan='{REJECT_SCANS_TABLE}')"
         )
     else:
         relation = f"read_parquet({_literal(str(path))})"
     try:
         names = [d[0] for d in con.execute(f"SELECT * FROM {relation} LIMIT 0").description]
     except duckdb.Error as exc:
-        raise IngestionError(f"{path}: cannot be read: {_safe_reason(exc)}") from None
-    return relation, names
+        reason = _safe_reason(exc).replace(str(readable or path), label)
+        if "sniffing" in reason.lower():
+            reason = ("the CSV layout could not be recognised (comma-separated, double quotes, a header row); "
+                      "an unterminated quote is the usual cause")
+        raise IngestionError(f"{label}: cannot be read: {reason}") from None
+    return relation, names, (str(readable) if readable is not None else None)
 
 
 def _normalise(name: str) -> str:
@@ -157,7 +196,8 @@ def _file_select(spec: Table, relation: str, names: list[str], label: str, file_
             cols.append(f"CAST(NULL AS VARCHAR) AS {_quote(c.name)}")
     return (
         f"SELECT {file_no} AS _file_no, {_literal(label)} AS _source_file, "
-        f"row_number() OVER () AS _source_row, {', '.join(cols)} FROM {relation}"
+        f"row_number() OVER () AS _source_row, FALSE AS _unparseable, CAST(NULL AS VARCHAR) AS _raw_line, "
+        f"{', '.join(cols)} FROM {relation}"
     )
 
 
@@ -186,7 +226,7 @@ def _typed_expr(col) -> str:
     return v
 
 
-def _reason_exprs(spec: Table, accepted_keys: dict[str, str]) -> list[str]:
+def _reason_exprs(spec: Table, accepted_keys: dict[str, str], latest_valid_date: date) -> list[str]:
     """SQL expressions over the typed row, each NULL or a reason text."""
     reasons = []
     for col in spec.columns:
@@ -195,6 +235,16 @@ def _reason_exprs(spec: Table, accepted_keys: dict[str, str]) -> list[str]:
             reasons.append(f"CASE WHEN {raw} IS NULL THEN 'missing {col.name}' END")
         if col.type in (DATE, TIMESTAMP, MONEY, DECIMAL, INTEGER):
             reasons.append(f"CASE WHEN {raw} IS NOT NULL AND {typed} IS NULL THEN 'bad {col.type} in {col.name}' END")
+        if col.type in (DATE, TIMESTAMP):
+            reasons.append(
+                f"CASE WHEN {typed} < DATE '{EARLIEST_VALID_DATE.isoformat()}' "
+                f"THEN 'date out of range in {col.name}' END"
+            )
+            if not col.may_be_future:
+                reasons.append(
+                    f"CASE WHEN CAST({typed} AS DATE) > DATE '{latest_valid_date.isoformat()}' "
+                    f"THEN 'future date in {col.name}' END"
+                )
         if col.codes is not None:
             codes = ", ".join(_literal(c) for c in col.codes)
             reasons.append(f"CASE WHEN {typed} IS NOT NULL AND {typed} NOT IN ({codes}) THEN 'unknown {col.name} code' END")
@@ -241,18 +291,28 @@ def _landing_table_exists(con, table: str) -> bool:
     )
 
 
-def load_table(con: duckdb.DuckDBPyConnection, table: str, landing: Path) -> LoadResult:
-    """Load one raw table. Its parent tables (foreign keys) must be loaded first."""
+def load_table(
+    con: duckdb.DuckDBPyConnection, table: str, landing: Path, latest_valid_date: date | None = None
+) -> LoadResult:
+    """Load one raw table. Its parent tables (foreign keys) must be loaded first.
+
+    latest_valid_date: a date or timestamp after this day is quarantined as a future date (maturity and
+    planned dates excepted); None means today in Asia/Shanghai.
+    """
     spec = TABLES[table]
+    latest = latest_valid_date or load_date()
     ensure_schema(con)
     files = table_files(landing, table)
     warnings: list[str] = []
     with tempfile.TemporaryDirectory(prefix="branch-retention-") as tmp:
         selects = []
         labels = []
+        csv_sources: dict[str, tuple[int, str]] = {}  # path DuckDB reads -> (file number, label)
         for i, path in enumerate(files):
             label = str(path.relative_to(landing))
-            relation, names = _read_file(con, path, Path(tmp))
+            relation, names, readable = _read_file(con, path, Path(tmp), label, warnings)
+            if readable is not None:
+                csv_sources[readable] = (i, label)
             extra = sorted(set(map(_normalise, names)) - set(spec.column_names))
             if extra:
                 warnings.append(f"{label}: extra column(s) ignored: {', '.join(extra)}")
@@ -280,21 +340,90 @@ def load_table(con: duckdb.DuckDBPyConnection, table: str, landing: Path) -> Loa
                 return LoadResult(table, labels, 0, 0, 0, {}, warnings)
             raise IngestionError(f"no files for required table {table}: expected CSV or Parquet in {landing / table}")
         try:
-            result = _load_selects(con, spec, selects, labels)
+            result = _load_selects(con, spec, selects, labels, latest, csv_sources)
         except duckdb.Error as exc:
             raise IngestionError(f"{table}: cannot be read: {_safe_reason(exc)}") from None
+    if table == "transactions":
+        result.balance_chain_breaks = check_balance_chain(con)
+        if result.balance_chain_breaks:
+            warnings.append(
+                f"transactions: {result.balance_chain_breaks} balance-chain break(s): balance_after is not the "
+                "previous balance plus a credit or minus a debit; rows kept, listed in " + BALANCE_BREAKS_TABLE
+            )
     result.warnings = warnings
     for w in warnings:
         log.warning(w)
     return result
 
 
-def _load_selects(con, spec: Table, selects: list[str], labels: list[str]) -> LoadResult:
+def _add_rejected_records(con, csv_sources: dict[str, tuple[int, str]]) -> None:
+    """Records DuckDB could not split into fields join _incoming as unparseable rows, at their place.
+
+    DuckDB's reject `line` is the record's number counting the header as 1 (a quoted newline does not
+    count), so the record number is line - 1. Parsed rows were numbered without the rejected ones: shift
+    them back to their record number in the file.
+    """
+    if not csv_sources or not con.execute(f"SELECT count(*) FROM {REJECTS_TABLE}").fetchone()[0]:
+        return
+    con.execute("CREATE OR REPLACE TEMP TABLE _source_files (readable VARCHAR, file_no BIGINT, label VARCHAR)")
+    con.executemany("INSERT INTO _source_files VALUES (?, ?, ?)", [[k, *v] for k, v in csv_sources.items()])
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _rejected AS
+        SELECT f.file_no, f.label, e.line - 1 AS record_no, min(e.error_type) AS error_type,
+               any_value(e.csv_line) AS csv_line
+        FROM {REJECTS_TABLE} e
+        JOIN {REJECT_SCANS_TABLE} s USING (scan_id, file_id)
+        JOIN _source_files f ON f.readable = s.file_path
+        GROUP BY ALL
+        """
+    )
+    fatal = con.execute(
+        f"SELECT label, record_no + 1, error_type FROM _rejected WHERE error_type NOT IN "
+        f"({', '.join(_literal(k) for k in ROW_REJECTS)}) ORDER BY file_no, record_no LIMIT 1"
+    ).fetchone()
+    if fatal:
+        raise IngestionError(
+            f"{fatal[0]}: cannot be read: line {fatal[1]} (counting the header as line 1): {fatal[2].lower()}"
+        )
+    # The j-th rejected record of a file (1-based) has record_no - j parsed records before it.
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _reject_gaps AS
+        SELECT file_no, record_no - row_number() OVER (PARTITION BY file_no ORDER BY record_no) AS parsed_before
+        FROM _rejected
+        """
+    )
+    con.execute(
+        """
+        UPDATE _incoming SET _source_row = _source_row + (
+            SELECT count(*) FROM _reject_gaps g
+            WHERE g.file_no = _incoming._file_no AND g.parsed_before < _incoming._source_row)
+        WHERE _file_no IN (SELECT file_no FROM _reject_gaps)
+        """
+    )
+    con.execute(
+        "INSERT INTO _incoming BY NAME SELECT file_no AS _file_no, label AS _source_file, record_no AS _source_row, "
+        "TRUE AS _unparseable, csv_line AS _raw_line FROM _rejected"
+    )
+
+
+def _load_selects(
+    con, spec: Table, selects: list[str], labels: list[str], latest_valid_date: date,
+    csv_sources: dict[str, tuple[int, str]] | None = None,
+) -> LoadResult:
     table = spec.name
     con.execute("BEGIN")
     try:
+        con.execute(f"DROP TABLE IF EXISTS {REJECTS_TABLE}")
+        con.execute(f"DROP TABLE IF EXISTS {REJECT_SCANS_TABLE}")
         con.execute(f"CREATE OR REPLACE TEMP TABLE _incoming AS {' UNION ALL '.join(selects)}")
+        _add_rejected_records(con, csv_sources or {})
         rows_in = con.execute("SELECT count(*) FROM _incoming").fetchone()[0]
+        if rows_in == 0 and table not in MAY_BE_EMPTY and not spec.optional:
+            raise IngestionError(
+                f"{', '.join(labels)}: no rows (header only) for required table {table}: it must not be empty"
+            )
 
         accepted_keys = {}
         for col in spec.columns:
@@ -302,13 +431,14 @@ def _load_selects(con, spec: Table, selects: list[str], labels: list[str]) -> Lo
                 parent, key = col.references.split(".")
                 accepted_keys[col.references] = f"(SELECT {_quote(key)} AS k FROM {RAW_SCHEMA}.{_quote(parent)})"
         typed = ", ".join(f"{_typed_expr(c)} AS {_quote('t_' + c.name)}" for c in spec.columns)
-        reasons = ", ".join(_reason_exprs(spec, accepted_keys))
+        reasons = ", ".join(_reason_exprs(spec, accepted_keys, latest_valid_date))
         pk = ", ".join(_quote("t_" + k) for k in spec.primary_key)
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _checked AS
             WITH typed AS (SELECT *, {typed} FROM _incoming),
-            reasoned AS (SELECT *, NULLIF(concat_ws('; ', {reasons}), '') AS _row_reason FROM typed),
+            reasoned AS (SELECT *, CASE WHEN _unparseable THEN '{UNPARSEABLE}'
+                ELSE NULLIF(concat_ws('; ', {reasons}), '') END AS _row_reason FROM typed),
             ranked AS (
                 SELECT *, CASE WHEN _row_reason IS NULL THEN row_number() OVER (
                     PARTITION BY {pk}, _row_reason IS NULL ORDER BY _file_no, _source_row) END AS _key_rank
@@ -329,7 +459,9 @@ def _load_selects(con, spec: Table, selects: list[str], labels: list[str]) -> Lo
         record = ", ".join(f"{_quote(c.name)} := {_quote(c.name)}" for c in spec.columns)
         con.execute(
             f"INSERT INTO {QUARANTINE_TABLE} SELECT {_literal(table)}, _source_file, _source_row, _reason, "
-            f"to_json(struct_pack({record})) FROM _checked WHERE _reason IS NOT NULL ORDER BY _file_no, _source_row"
+            f"CASE WHEN _unparseable THEN to_json(struct_pack(csv_line := _raw_line)) "
+            f"ELSE to_json(struct_pack({record})) END "
+            f"FROM _checked WHERE _reason IS NOT NULL ORDER BY _file_no, _source_row"
         )
         accepted = con.execute(f"SELECT count(*) FROM {RAW_SCHEMA}.{_quote(table)}").fetchone()[0]
         reasons_count = dict(
@@ -344,8 +476,9 @@ def _load_selects(con, spec: Table, selects: list[str], labels: list[str]) -> Lo
                 f"{table}: reconciliation failed: {rows_in} rows in, {accepted} accepted, {quarantined} quarantined"
             )
         _write_audit(con, table, labels, rows_in, accepted, quarantined)
-        con.execute("DROP TABLE _incoming")
-        con.execute("DROP TABLE _checked")
+        for temp in ("_incoming", "_checked", "_source_files", "_rejected", "_reject_gaps", REJECTS_TABLE,
+                     REJECT_SCANS_TABLE):
+            con.execute(f"DROP TABLE IF EXISTS {temp}")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -360,7 +493,36 @@ def _write_audit(con, table, labels, rows_in, accepted, quarantined) -> None:
     )
 
 
-def load_all(con: duckdb.DuckDBPyConnection, landing: Path) -> dict[str, LoadResult]:
-    from orchestration.lib.contract import LOAD_ORDER
+def check_balance_chain(con: duckdb.DuckDBPyConnection) -> int:
+    """List the balance-chain breaks of raw.transactions in raw.balance_chain_breaks; return their count.
 
-    return {t: load_table(con, t, landing) for t in LOAD_ORDER}
+    Per account in (txn_ts, txn_id) order, the expected balance is the previous row's balance_after (the
+    account's opening_balance for its first row) plus the amount of a credit or minus that of a debit.
+    balance_after is what the core system says: a break is reported, never corrected or quarantined.
+    """
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE {BALANCE_BREAKS_TABLE} AS
+        WITH chained AS (
+            SELECT t.txn_id, t.account_id, t.txn_ts, t.balance_after,
+                   COALESCE(lag(t.balance_after) OVER (PARTITION BY t.account_id ORDER BY t.txn_ts, t.txn_id),
+                            a.opening_balance)
+                   + CASE t.direction WHEN 'credit' THEN t.amount ELSE -t.amount END AS expected_balance
+            FROM {RAW_SCHEMA}.transactions t
+            JOIN {RAW_SCHEMA}.accounts a USING (account_id)
+        )
+        SELECT txn_id, account_id, txn_ts, CAST(expected_balance AS DECIMAL(18,2)) AS expected_balance, balance_after
+        FROM chained
+        WHERE balance_after IS DISTINCT FROM expected_balance
+        ORDER BY account_id, txn_ts, txn_id
+        """
+    )
+    return con.execute(f"SELECT count(*) FROM {BALANCE_BREAKS_TABLE}").fetchone()[0]
+
+
+def load_all(
+    con: duckdb.DuckDBPyConnection, landing: Path, latest_valid_date: date | None = None
+) -> dict[str, LoadResult]:
+    """Load every raw table in LOAD_ORDER; latest_valid_date as in load_table (None: today in Shanghai)."""
+    latest = latest_valid_date or load_date()
+    return {t: load_table(con, t, landing, latest) for t in LOAD_ORDER}

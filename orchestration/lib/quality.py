@@ -1,15 +1,28 @@
-"""Great Expectations 1.x suites from expectations/suites/*.json, run on pandas frames.
+"""Great Expectations 1.x suites from expectations/suites/*.json, run on pandas frames read from DuckDB.
 
-The suites are plain JSON files a bank edits; an ephemeral GX context runs them, so a validation never
-rewrites committed configuration. Results keep counts only: unexpected values (phones, names) are
-personal data and are not collected (partial_unexpected_count = 0).
+The suites are plain JSON files a bank edits: thresholds (`mostly`, bounds) are in the expectations, and
+each expectation's `meta.severity` says whether a failure is an "error" (the data breaks the contract:
+downstream assets must not build on it) or a "warning" (reported, the run goes on); the suite's
+`meta.severity` is the default. The suite's `meta.table` names the warehouse table it reads and
+`meta.asset` the raw table (Dagster asset raw/<asset>) the check is attached to.
+
+Values known only at run time are suite parameters (`{"$PARAMETER": name}`): `earliest_valid_ts`
+(1900-01-01), `latest_valid_ts` (the end of the load date, today in Asia/Shanghai, as ingestion uses) and
+`known_currencies` (CNY and every currency with a rate in raw.fx_rates).
+
+An ephemeral GX context runs them, so a validation never rewrites committed configuration. Results keep
+counts only: unexpected values (phones, names) are personal data and are not collected
+(partial_unexpected_count = 0), neither in the outcomes nor in the JSON results and Data Docs written to
+the quality folder.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +32,19 @@ from orchestration.lib.settings import EXPECTATIONS_DIR
 SUITES_DIR = EXPECTATIONS_DIR / "suites"
 # GX sends usage statistics by default; this product runs without network and shares nothing.
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+ERROR = "error"
+WARNING = "warning"
+SEVERITIES = (ERROR, WARNING)
+EARLIEST_VALID_TS = datetime(1900, 1, 1)
+NS_RANGE = (pd.Timestamp("1677-09-22"), pd.Timestamp("2262-04-10"))
+# Counts only: no unexpected value, no sample of the rows, in any result.
+RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 0}
+RESULT_KEYS = ("element_count", "missing_count", "unexpected_count", "unexpected_percent")
+DATA_DOCS_SITE = "branch_retention"
+# Data Docs rendering (GX recompiles its page templates for every page) costs about a second per suite;
+# False writes the JSON results only (the unit tests do, but for the one test of the Data Docs).
+BUILD_DATA_DOCS = True
 
 
 @dataclass
@@ -30,6 +56,13 @@ class ExpectationOutcome:
     unexpected_count: int | None
     unexpected_percent: float | None
     mostly: float | None
+    severity: str = WARNING
+    observed_value: int | float | None = None  # table-level counts only (row counts), never a column's value
+    raised_exception: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.expectation}:{self.column}" if self.column else self.expectation
 
 
 @dataclass
@@ -37,43 +70,206 @@ class SuiteOutcome:
     suite: str
     success: bool
     outcomes: list[ExpectationOutcome]
+    results_path: Path | None = None  # the GE validation result as JSON, when written
+    data_docs_path: Path | None = None  # the Data Docs index, when built
 
     @property
     def failed(self) -> list[ExpectationOutcome]:
         return [o for o in self.outcomes if not o.success]
+
+    @property
+    def severity(self) -> str:
+        """"error" when a failed expectation has error severity, else "warning"."""
+        return ERROR if any(o.severity == ERROR for o in self.failed) else WARNING
 
 
 def suite_path(name: str) -> Path:
     return SUITES_DIR / f"{name}.json"
 
 
+def suite_names() -> list[str]:
+    return sorted(p.stem for p in SUITES_DIR.glob("*.json"))
+
+
 def load_suite_config(name: str) -> dict:
     return json.loads(suite_path(name).read_text(encoding="utf-8"))
 
 
-def validate_frame(suite_name: str, frame: pd.DataFrame) -> SuiteOutcome:
+def expectation_severity(config: dict, expectation: dict) -> str:
+    severity = (expectation.get("meta") or {}).get("severity") or (config.get("meta") or {}).get("severity") or WARNING
+    if severity not in SEVERITIES:
+        raise ValueError(f"suite {config.get('name')}: severity {severity!r} is not one of {SEVERITIES}")
+    return severity
+
+
+def suite_has_errors(config: dict) -> bool:
+    """Whether any expectation of the suite has error severity (its check then blocks downstream assets)."""
+    return any(expectation_severity(config, e) == ERROR for e in config["expectations"])
+
+
+def suite_columns(config: dict) -> list[str]:
+    """The columns the suite's expectations read, in first-use order."""
+    columns: list[str] = []
+    for e in config["expectations"]:
+        kwargs = e.get("kwargs", {})
+        for c in [kwargs.get("column"), kwargs.get("column_A"), kwargs.get("column_B"), *kwargs.get("column_list", [])]:
+            if c and c not in columns:
+                columns.append(c)
+    return columns
+
+
+def runtime_parameters(con, latest_valid_date: date | None = None) -> dict:
+    """The suite parameters: valid date range and the currencies an account may hold."""
+    from orchestration.lib.contract import BASE_CURRENCY
+    from orchestration.lib.ingest import load_date
+
+    latest = latest_valid_date or load_date()
+    currencies = [BASE_CURRENCY]
+    has_rates = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = 'fx_rates'"
+    ).fetchone()[0]
+    if has_rates:
+        currencies += [r[0] for r in con.execute(
+            "SELECT DISTINCT currency FROM raw.fx_rates WHERE currency IS NOT NULL ORDER BY 1").fetchall()]
+    return {
+        "earliest_valid_ts": EARLIEST_VALID_TS,
+        "latest_valid_ts": datetime.combine(latest, time.max),
+        "known_currencies": sorted(set(currencies)),
+    }
+
+
+def read_frame(con, config: dict) -> pd.DataFrame:
+    """The suite's table from DuckDB, only the columns its expectations read (memory on big tables)."""
+    table = config["meta"]["table"]
+    columns = suite_columns(config)
+    present = {r[0] for r in con.execute(f"SELECT * FROM {table} LIMIT 0").description}
+    # A column the table lacks is left out: expect_column_to_exist (or the expectation itself) fails on it.
+    select = ", ".join('"' + c.replace('"', '""') + '"' for c in columns if c in present) or "*"
+    frame = con.execute(f"SELECT {select} FROM {table}").df()
+    # DuckDB hands dates and timestamps over in microseconds; GX compares only nanosecond columns vectorised
+    # (otherwise one Python call per value: minutes on a big transactions table). Nanoseconds reach from 1677
+    # to 2262: values beyond are clipped, which keeps them outside (before) or inside (a 9999 maturity,
+    # checked only for >= 1900) the bounds the suites use.
+    for column in frame.columns:
+        if pd.api.types.is_datetime64_dtype(frame[column]) and not pd.api.types.is_datetime64_ns_dtype(frame[column]):
+            frame[column] = frame[column].clip(NS_RANGE[0], NS_RANGE[1]).astype("datetime64[ns]")
+    return frame
+
+
+# ------------------------------------------------------------------ running a suite
+
+_CONTEXTS: dict[str, object] = {}
+
+
+def _context(docs_dir: Path | None):
+    """One ephemeral GX context per Data Docs folder and process, so the Data Docs index lists every suite
+    validated in the run (a Dagster run executes its checks in one process)."""
+    import great_expectations as gx
+
+    key = str(docs_dir) if docs_dir else ""
+    if key not in _CONTEXTS:
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = {"globally": False}
+        if docs_dir:
+            context.add_data_docs_site(
+                site_name=DATA_DOCS_SITE,
+                site_config={
+                    "class_name": "SiteBuilder",
+                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                    "site_section_builders": {"profiling": "0"},
+                    "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+                },
+            )
+        _CONTEXTS[key] = context
+    return _CONTEXTS[key]
+
+
+def _forget(context, name: str) -> None:
+    """Drop what an earlier validation of the same suite registered in this context."""
+    for store in (context.checkpoints, context.validation_definitions, context.suites, context.data_sources):
+        try:
+            store.delete(name)
+        except Exception:  # not registered yet: GX raises a different error per store
+            pass
+
+
+def _number(value):
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def validate_frame(suite_name: str, frame: pd.DataFrame, parameters: dict | None = None,
+                   output_dir: Path | None = None) -> SuiteOutcome:
+    """Run one suite on a frame. With output_dir, write the GE result as JSON to output_dir/results/ and
+    update the Data Docs in output_dir/data_docs/."""
     import great_expectations as gx
     from great_expectations.core.expectation_suite import ExpectationSuite
 
     config = load_suite_config(suite_name)
-    suite = ExpectationSuite(name=config["name"], expectations=config["expectations"], meta=config.get("meta"))
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = {"globally": False}
-    asset = context.data_sources.add_pandas(name="warehouse").add_dataframe_asset(name=suite_name)
-    batch = asset.add_batch_definition_whole_dataframe("all").get_batch(batch_parameters={"dataframe": frame})
-    result = batch.validate(suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": 0})
+    docs_dir = output_dir / "data_docs" if output_dir and BUILD_DATA_DOCS else None
+    context = _context(docs_dir)
+    _forget(context, suite_name)
+    suite = context.suites.add(
+        ExpectationSuite(name=config["name"], expectations=config["expectations"], meta=config.get("meta")))
+    batch_definition = (context.data_sources.add_pandas(name=suite_name)
+                        .add_dataframe_asset(name=suite_name).add_batch_definition_whole_dataframe("all"))
+    validation = context.validation_definitions.add(
+        gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite))
+    actions = []
+    if docs_dir:
+        # Only this run's page of the suite stays: the folder does not grow with every run.
+        shutil.rmtree(docs_dir / "validations" / config["name"], ignore_errors=True)
+        actions.append(gx.checkpoint.UpdateDataDocsAction(name="update_data_docs", site_names=[DATA_DOCS_SITE]))
+    checkpoint = context.checkpoints.add(
+        gx.Checkpoint(name=suite_name, validation_definitions=[validation], actions=actions,
+                      result_format=RESULT_FORMAT))
+    run = checkpoint.run(batch_parameters={"dataframe": frame}, expectation_parameters=parameters or {})
+    result = next(iter(run.run_results.values()))
+
     outcomes = []
     for r in result.results:
-        kwargs = r.expectation_config.kwargs
+        cfg = r.expectation_config
+        kwargs = cfg.kwargs
         outcomes.append(
             ExpectationOutcome(
-                expectation=r.expectation_config.type,
-                column=kwargs.get("column"),
+                expectation=cfg.type,
+                column=kwargs.get("column") or (",".join(kwargs["column_list"]) if kwargs.get("column_list") else None)
+                or (f"{kwargs['column_A']},{kwargs['column_B']}" if kwargs.get("column_A") else None),
                 success=bool(r.success),
                 element_count=r.result.get("element_count"),
                 unexpected_count=r.result.get("unexpected_count"),
                 unexpected_percent=r.result.get("unexpected_percent"),
                 mostly=kwargs.get("mostly"),
+                severity=expectation_severity(config, {"meta": cfg.meta}),
+                observed_value=(_number(r.result.get("observed_value"))
+                                if cfg.type.startswith("expect_table_") else None),
+                raised_exception=bool((r.exception_info or {}).get("raised_exception")),
             )
         )
-    return SuiteOutcome(suite_name, bool(result.success), outcomes)
+    outcome = SuiteOutcome(suite_name, bool(result.success), outcomes)
+    if output_dir:
+        outcome.results_path = _write_results(output_dir, suite_name, outcome, result.to_json_dict())
+        outcome.data_docs_path = docs_dir / "index.html" if docs_dir else None
+    return outcome
+
+
+def _write_results(output_dir: Path, suite_name: str, outcome: SuiteOutcome, ge_result: dict) -> Path:
+    """The GE validation result (counts only, as validated with RESULT_FORMAT) and our severity summary."""
+    path = output_dir / "results" / f"{suite_name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    summary = {
+        "suite": suite_name,
+        "success": outcome.success,
+        "severity": outcome.severity,
+        "failed": [{"expectation": o.label, "severity": o.severity, "unexpected_count": o.unexpected_count,
+                    "unexpected_percent": o.unexpected_percent} for o in outcome.failed],
+    }
+    path.write_text(json.dumps({"summary": summary, "great_expectations_result": ge_result}, indent=2,
+                               ensure_ascii=False, default=str), encoding="utf-8")
+    return path
+
+
+def validate_table(con, suite_name: str, latest_valid_date: date | None = None,
+                   output_dir: Path | None = None) -> SuiteOutcome:
+    """Read the suite's table from the warehouse and validate it with the run-time parameters."""
+    config = load_suite_config(suite_name)
+    return validate_frame(suite_name, read_frame(con, config), runtime_parameters(con, latest_valid_date), output_dir)

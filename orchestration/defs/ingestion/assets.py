@@ -39,6 +39,7 @@ def _build_raw_asset(table: str) -> dg.AssetsDefinition:
                 "reconciles": result.reconciles,
                 "files": dg.MetadataValue.json(result.files),
                 "quarantine_reasons": dg.MetadataValue.json(result.reasons),
+                "balance_chain_breaks": result.balance_chain_breaks,
                 "dagster/row_count": result.rows_accepted,
             }
         )

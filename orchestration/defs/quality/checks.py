@@ -1,33 +1,90 @@
-"""Great Expectations suites as Dagster asset checks (warnings: the run goes on)."""
+"""Great Expectations suites as Dagster asset checks: one check per suite in expectations/suites/.
+
+Each check runs its suite on the raw table the suite's `meta.table` names, attached to the asset
+raw/<meta.asset>. Severity: ERROR when a failed expectation has severity "error" in the suite, else WARN.
+A suite holding any error-severity expectation makes a blocking check: when it fails with ERROR, the
+assets downstream of its raw table do not run. Results carry counts and percentages only, never a value.
+The GE results (JSON) and Data Docs (HTML) go to settings.quality_dir().
+"""
 
 import dagster as dg
 
 from orchestration.defs.ingestion.assets import raw_asset_key
 from orchestration.defs.resources import WarehouseResource
-from orchestration.lib.quality import SuiteOutcome, validate_frame
+from orchestration.lib import settings
+from orchestration.lib.quality import (
+    ERROR,
+    SuiteOutcome,
+    load_suite_config,
+    suite_has_errors,
+    suite_names,
+    validate_table,
+)
 
-def suite_check_result(outcome: SuiteOutcome, severity: dg.AssetCheckSeverity) -> dg.AssetCheckResult:
-    metadata = {}
-    for o in outcome.outcomes:
-        name = f"{o.expectation}:{o.column}" if o.column else o.expectation
-        metadata[name] = dg.MetadataValue.json(
+# Check names kept from earlier releases (run history in the UI is keyed by them).
+CHECK_NAMES = {"customers_contact": "customers_contact_fields"}
+
+
+def check_severity(outcome: SuiteOutcome) -> dg.AssetCheckSeverity:
+    return dg.AssetCheckSeverity.ERROR if outcome.severity == ERROR else dg.AssetCheckSeverity.WARN
+
+
+def suite_check_result(outcome: SuiteOutcome, severity: dg.AssetCheckSeverity | None = None) -> dg.AssetCheckResult:
+    """The check result: passed, severity and, per expectation, counts and percentages (no values)."""
+    metadata: dict = {}
+    for i, o in enumerate(outcome.outcomes, start=1):
+        metadata[f"{i:02d} {o.label}"] = dg.MetadataValue.json(
             {
                 "success": o.success,
+                "severity": o.severity,
                 "element_count": o.element_count,
                 "unexpected_count": o.unexpected_count,
                 "unexpected_percent": o.unexpected_percent,
                 "mostly": o.mostly,
+                "observed_value": o.observed_value,
+                "raised_exception": o.raised_exception,
             }
         )
-    return dg.AssetCheckResult(passed=outcome.success, severity=severity, metadata=metadata)
+    metadata["failed_errors"] = sum(1 for o in outcome.failed if o.severity == ERROR)
+    metadata["failed_warnings"] = sum(1 for o in outcome.failed if o.severity != ERROR)
+    if outcome.results_path:
+        metadata["results_json"] = dg.MetadataValue.path(str(outcome.results_path))
+    if outcome.data_docs_path:
+        metadata["data_docs"] = dg.MetadataValue.path(str(outcome.data_docs_path))
+    return dg.AssetCheckResult(
+        passed=outcome.success, severity=severity or check_severity(outcome), metadata=metadata
+    )
 
-@dg.asset_check(
-    asset=raw_asset_key("customers"),
-    name="customers_contact_fields",
-    description="Great Expectations suite customers_contact: mobile present and in the ^1[3-9][0-9]{9}$ format "
-    "for most customers (thresholds in expectations/suites/customers_contact.json). Warns; never stops the run.",
-)
-def customers_contact_fields(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+
+def run_suite_check(warehouse: WarehouseResource, suite_name: str) -> dg.AssetCheckResult:
     with warehouse.connect(read_only=False) as con:
-        frame = con.execute("SELECT customer_id, mobile_phone FROM raw.customers").df()
-    return suite_check_result(validate_frame("customers_contact", frame), dg.AssetCheckSeverity.WARN)
+        outcome = validate_table(con, suite_name, output_dir=settings.quality_dir())
+    return suite_check_result(outcome)
+
+
+def build_suite_check(suite_name: str) -> dg.AssetChecksDefinition:
+    config = load_suite_config(suite_name)
+    meta = config["meta"]
+    blocking = suite_has_errors(config)
+    description = (
+        f"Great Expectations suite {suite_name} on {meta['table']}: {meta.get('description', '')} "
+        f"Thresholds and per-expectation severity in expectations/suites/{suite_name}.json. "
+        + ("Blocking: a failed error-severity expectation stops the downstream assets."
+           if blocking else "Warnings only: never stops the run.")
+    )
+
+    @dg.asset_check(
+        asset=raw_asset_key(meta["asset"]),
+        name=CHECK_NAMES.get(suite_name, suite_name),
+        description=description,
+        blocking=blocking,
+    )
+    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        return run_suite_check(warehouse, suite_name)
+
+    return _check
+
+
+quality_checks: list[dg.AssetChecksDefinition] = [build_suite_check(name) for name in suite_names()]
+# definitions.py imported this one check by name before quality_checks existed.
+customers_contact_fields = next(c for c in quality_checks if c.check_key.name == "customers_contact_fields")

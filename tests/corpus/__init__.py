@@ -1,0 +1,1 @@
+"""The bad-input corpus: landing folders built from the minimal bank, each with its expected outcome."""
