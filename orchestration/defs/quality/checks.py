@@ -86,5 +86,3 @@ def build_suite_check(suite_name: str) -> dg.AssetChecksDefinition:
 
 
 quality_checks: list[dg.AssetChecksDefinition] = [build_suite_check(name) for name in suite_names()]
-# definitions.py imported this one check by name before quality_checks existed.
-customers_contact_fields = next(c for c in quality_checks if c.check_key.name == "customers_contact_fields")
