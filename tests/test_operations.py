@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -235,5 +236,10 @@ def test_dagster_ui_shows_the_asset_graph(tmp_path):
         subprocess.run(chrome + [f"--screenshot={shot}", url], capture_output=True, timeout=180)
         assert shot.exists() and shot.stat().st_size > 20_000
     finally:
-        os.killpg(server.pid, 15)
-        server.wait(timeout=30)
+        # dagster dev stops its webserver and code server on SIGTERM; a slow machine gets a minute.
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=30)
