@@ -68,14 +68,16 @@ final as (
         {{ money('coalesce(balances.month_end_deposit, 0)') }} as month_end_deposit,
         {{ money('coalesce(balances.monthly_avg_aum, 0)') }} as monthly_avg_aum,
         {{ money('coalesce(balances.month_end_aum, 0)') }} as month_end_aum,
-        -- 存款偏离度: how far the month-end deposit stands above the month's daily average
-        case when balances.monthly_avg_deposit > 0
-            then (balances.month_end_deposit - balances.monthly_avg_deposit) / balances.monthly_avg_deposit
+        -- 存款偏离度: how far the month-end deposit stands above the month's daily average, from the
+        -- amounts rounded to the fen, so a rebuild gives the same figure to the last digit
+        case when {{ money('balances.monthly_avg_deposit') }} > 0
+            then cast({{ money('balances.month_end_deposit') }} - {{ money('balances.monthly_avg_deposit') }} as {{ dbt.type_float() }})
+                / cast({{ money('balances.monthly_avg_deposit') }} as {{ dbt.type_float() }})
         end as deposit_deviation,
         coalesce(
-            (balances.month_end_deposit - balances.monthly_avg_deposit)
-            > {{ var('deposit_deviation_cap') }} * balances.monthly_avg_deposit
-            and balances.monthly_avg_deposit > 0,
+            {{ money('balances.month_end_deposit') }} - {{ money('balances.monthly_avg_deposit') }}
+            > {{ var('deposit_deviation_cap') }} * {{ money('balances.monthly_avg_deposit') }}
+            and {{ money('balances.monthly_avg_deposit') }} > 0,
             false
         ) as is_deposit_deviation_over_cap,
         -- customers (home branch)
