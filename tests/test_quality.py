@@ -29,8 +29,12 @@ from orchestration.lib.quality import (
 )
 from tests.conftest import build_minimal_bank, write_csv
 
-CHECKS = {spec.name: (check, spec) for check in quality_checks for spec in check.check_specs}
+ALL_CHECKS = {spec.name: (check, spec) for check in quality_checks for spec in check.check_specs}
+# Suites on the raw tables; the mart_* suites read the marts (tested at the end of this file).
+CHECKS = {name: value for name, value in ALL_CHECKS.items() if not name.startswith("mart_")}
 SUITE_OF_CHECK = {"customers_contact_fields": "customers_contact"}
+RAW_SUITES = [n for n in suite_names() if not n.startswith("mart_")]
+MART_SUITES = [n for n in suite_names() if n.startswith("mart_")]
 # Personal data planted in dirty rows: never in a check's metadata, the results JSON or the Data Docs.
 BAD_PHONE, BAD_EMAIL, NAME = "x13912345678", "赵六@@example", "赵六"
 
@@ -71,7 +75,7 @@ def dagster_instance():
 
 def _run(check_name: str, database: Path) -> dg.AssetCheckResult:
     """Invoke the Dagster check itself, as a run would, with the warehouse resource."""
-    check, _ = CHECKS[check_name]
+    check, _ = ALL_CHECKS[check_name]
     context = dg.build_op_context(resources={"warehouse": WarehouseResource(database=str(database))},
                                   instance=_INSTANCE[0])
     return check(context)
@@ -83,10 +87,10 @@ def _failed(result: dg.AssetCheckResult) -> set[str]:
 
 
 def test_every_raw_table_has_a_suite_and_every_suite_a_check():
-    assets = {load_suite_config(n)["meta"]["asset"] for n in suite_names()}
+    assets = {load_suite_config(n)["meta"]["asset"] for n in RAW_SUITES}
     assert assets == set(TABLES)
-    assert {SUITE_OF_CHECK.get(c, c) for c in CHECKS} == set(suite_names())
-    for name in suite_names():
+    assert {SUITE_OF_CHECK.get(c, c) for c in ALL_CHECKS} == set(suite_names())
+    for name in RAW_SUITES:
         config = load_suite_config(name)
         assert config["name"] == name
         # Severity is written per expectation, and the columns read exist in the table.
@@ -98,7 +102,7 @@ def test_every_raw_table_has_a_suite_and_every_suite_a_check():
 
 
 def test_blocking_exactly_for_suites_with_error_expectations():
-    blocking = {SUITE_OF_CHECK.get(name, name) for name, (_, spec) in CHECKS.items() if spec.blocking}
+    blocking = {SUITE_OF_CHECK.get(name, name) for name, (_, spec) in ALL_CHECKS.items() if spec.blocking}
     assert blocking == {n for n in suite_names() if suite_has_errors(load_suite_config(n))}
     assert "customers_contact" not in blocking and "raw_balance_chain" not in blocking
     assert {"raw_transactions", "raw_accounts", "raw_customers", "raw_branches"} <= blocking
@@ -133,7 +137,7 @@ def test_every_check_passes_on_a_clean_warehouse(clean_warehouse, quality_dir):
         assert result.passed, (name, _failed(result))
         assert result.severity == dg.AssetCheckSeverity.WARN
     # One JSON result per suite.
-    assert {p.stem for p in (quality_dir / "results").glob("*.json")} == set(suite_names())
+    assert {p.stem for p in (quality_dir / "results").glob("*.json")} == set(RAW_SUITES)
 
 
 @dataclass
@@ -276,3 +280,29 @@ def test_a_failed_error_check_stops_the_downstream_assets(quality_dir, tmp_path)
         ("raw_branches", False, dg.AssetCheckSeverity.ERROR)]
     materialized = {e.asset_key for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"}
     assert materialized == {raw_asset_key("branches")}
+
+
+def _marts_warehouse(path: Path, phone: str) -> Path:
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA marts")
+    con.execute(
+        "CREATE TABLE marts.dim_customers AS SELECT * FROM (VALUES "
+        "('C1', '张**', '**************1234', ?, 'mass', true), "
+        "('C2', '李*', NULL, NULL, 'none', true)) "
+        "t(customer_id, customer_name_masked, id_number_masked, mobile_phone_masked, measured_tier, has_usable_phone)",
+        [phone])
+    con.close()
+    return path
+
+
+def test_mart_suites_attach_to_the_marts_and_catch_an_unmasked_phone(quality_dir, tmp_path):
+    assert set(MART_SUITES) >= {"mart_dim_customers", "mart_fct_customer_months", "mart_fct_churn_events"}
+    for name in MART_SUITES:
+        spec = ALL_CHECKS[name][1]
+        assert spec.asset_key == dg.AssetKey(load_suite_config(name)["meta"]["asset"].split("/"))
+        assert spec.asset_key.path[0] == "marts"
+    clean = _run("mart_dim_customers", _marts_warehouse(tmp_path / "clean.duckdb", "138****5678"))
+    assert clean.passed, _failed(clean)
+    leaked = _run("mart_dim_customers", _marts_warehouse(tmp_path / "leak.duckdb", "13812345678"))
+    assert not leaked.passed and leaked.severity == dg.AssetCheckSeverity.ERROR
+    assert "13812345678" not in json.dumps({k: str(v.value) for k, v in leaked.metadata.items()})
