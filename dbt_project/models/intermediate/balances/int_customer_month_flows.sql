@@ -1,4 +1,4 @@
-{#- One row per customer per booking branch (the account's branch) per month with transactions: money in and out of the bank (进水/出水),
+{#- One row per customer per booking branch (the account's branch) per month with transactions: money in and out of the bank (进水/出水) in CNY,
     to and from other banks separately, and transaction counts. Moves between a customer's own
     accounts in the bank and the bank's postings are not flows. -#}
 with transactions as (
@@ -13,14 +13,38 @@ months as (
     select * from {{ ref('int_months') }}
 ),
 
-dated as (
+account_rates as (
+    -- a foreign-currency account's flows convert at the month's rate, as its balances do
+    select account_id, month_start, cny_per_unit from {{ ref('int_account_months') }}
+),
+
+months_of_transactions as (
     select
         accounts.customer_id,
         accounts.branch_id,
+        accounts.currency,
         cast({{ dbt.date_trunc('month', 'transactions.txn_date') }} as date) as month_start,
-        transactions.*
+        transactions.txn_date,
+        transactions.flow_scope,
+        transactions.direction,
+        transactions.is_other_bank,
+        transactions.is_customer_initiated,
+        transactions.account_id,
+        transactions.amount as amount_in_currency
     from transactions
     inner join accounts on transactions.account_id = accounts.account_id
+),
+
+dated as (
+    select
+        months_of_transactions.*,
+        months_of_transactions.amount_in_currency * case
+            when months_of_transactions.currency = 'CNY' then 1 else account_rates.cny_per_unit
+        end as amount
+    from months_of_transactions
+    left join account_rates
+        on months_of_transactions.account_id = account_rates.account_id
+        and months_of_transactions.month_start = account_rates.month_start
 )
 
 select
