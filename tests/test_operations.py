@@ -123,8 +123,9 @@ def test_backfill_of_two_months_rebuilds_those_months_while_bi_reads(warehouse_c
 
     con = duckdb.connect(str(warehouse_copy))
     before = con.execute("SELECT * FROM marts.fct_customer_months ORDER BY customer_id, month_start").fetchall()
-    # Spoil three months: the backfill must repair the two it covers and leave the third alone.
-    con.execute("UPDATE marts.fct_customer_months SET monthly_avg_aum = -1 "
+    # Spoil three months with a marker value (valid for the mart's quality suite, so the run goes on): the
+    # backfill must repair the two it covers and leave the third alone.
+    con.execute("UPDATE marts.fct_customer_months SET monthly_avg_aum = 1234567.89 "
                 "WHERE month_start IN ('2026-08-01', '2026-09-01', '2026-06-01')")
     con.close()
 
@@ -149,7 +150,8 @@ def test_backfill_of_two_months_rebuilds_those_months_while_bi_reads(warehouse_c
 
     con = duckdb.connect(str(warehouse_copy), read_only=True)
     after = con.execute("SELECT * FROM marts.fct_customer_months ORDER BY customer_id, month_start").fetchall()
-    spoiled = con.execute("SELECT count(*) FROM marts.fct_customer_months WHERE monthly_avg_aum = -1").fetchone()[0]
+    spoiled = con.execute(
+        "SELECT count(*) FROM marts.fct_customer_months WHERE monthly_avg_aum = 1234567.89").fetchone()[0]
     june = con.execute("SELECT count(*) FROM marts.fct_customer_months WHERE month_start = '2026-06-01'").fetchone()[0]
     con.close()
     assert spoiled == june > 0  # June was outside the backfill: untouched
