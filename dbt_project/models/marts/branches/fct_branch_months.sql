@@ -1,5 +1,6 @@
 {#- One row per branch per month: inflow vs outflow (进水量/出水量), deposits and the deposit deviation
-    (存款偏离度), customers per tier and how many came and went.
+    (存款偏离度) with the special (intermediary) customers whose parked money stood there at the month
+    end, customers per tier and how many came and went.
     Money is booked to the account's branch; customers count at their home branch. -#}
 with branches as (
     select * from {{ ref('stg_bank__branches') }}
@@ -51,6 +52,19 @@ customers as (
     group by home_branch_id, month_start
 ),
 
+-- 特殊导向型 money parked over the month end: what pushes a deviation over the cap (DOMAIN section 7)
+parked as (
+    select
+        home_branch_id as branch_id,
+        cast({{ dbt.date_trunc('month', 'special_assessment_date') }} as date) as month_start,
+        count(distinct customer_id) as n_special_customers,
+        sum(special_parked_amount) as special_parked_amount,
+        {{ dbt.listagg('distinct customer_id', "', '") }} as special_customer_ids
+    from {{ ref('fct_churn_events') }}
+    where signal_special
+    group by home_branch_id, cast({{ dbt.date_trunc('month', 'special_assessment_date') }} as date)
+),
+
 final as (
     select
         -- ids
@@ -80,6 +94,10 @@ final as (
             and {{ money('balances.monthly_avg_deposit') }} > 0,
             false
         ) as is_deposit_deviation_over_cap,
+        -- intermediary (special) customers whose parked money stood in the branch at this month end
+        coalesce(parked.n_special_customers, 0) as n_special_customers,
+        {{ money('coalesce(parked.special_parked_amount, 0)') }} as special_parked_amount,
+        parked.special_customer_ids,
         -- customers (home branch)
         {%- for tier in tier_names() %}
         coalesce(customers.n_customers_{{ tier }}, 0) as n_customers_{{ tier }},
@@ -95,6 +113,7 @@ final as (
     left join balances on branches.branch_id = balances.branch_id and months.month_start = balances.month_start
     left join flows on branches.branch_id = flows.branch_id and months.month_start = flows.month_start
     left join customers on branches.branch_id = customers.branch_id and months.month_start = customers.month_start
+    left join parked on branches.branch_id = parked.branch_id and months.month_start = parked.month_start
 )
 
 select * from final
