@@ -85,8 +85,8 @@ final as (
         -- 存款偏离度: how far the month-end deposit stands above the month's daily average, from the
         -- amounts rounded to the fen, so a rebuild gives the same figure to the last digit
         case when {{ money('balances.monthly_avg_deposit') }} > 0
-            then cast({{ money('balances.month_end_deposit') }} - {{ money('balances.monthly_avg_deposit') }} as {{ dbt.type_float() }})
-                / cast({{ money('balances.monthly_avg_deposit') }} as {{ dbt.type_float() }})
+            then cast({{ money('balances.month_end_deposit') }} - {{ money('balances.monthly_avg_deposit') }} as {{ type_double() }})
+                / cast({{ money('balances.monthly_avg_deposit') }} as {{ type_double() }})
         end as deposit_deviation,
         coalesce(
             {{ money('balances.month_end_deposit') }} - {{ money('balances.monthly_avg_deposit') }}

@@ -111,7 +111,7 @@ select
     share_of_peak_aum,
     customer_txns_recent,
     customer_txns_prior,
-    case when customer_txns_prior > 0 then cast(customer_txns_recent as {{ dbt.type_float() }}) / customer_txns_prior end
+    case when customer_txns_prior > 0 then cast(customer_txns_recent as {{ type_double() }}) / customer_txns_prior end
         as customer_txn_trend,
     n_products_held,
     n_products_held_before as n_products_held_{{ trend_n }}m_before,

@@ -53,7 +53,7 @@ select
     customers_with_usable_phone,
     customers_with_malformed_phone,
     customers_without_phone,
-    cast(customers_with_usable_phone as {{ dbt.type_float() }}) / customers_with_assets as usable_phone_share,
+    cast(customers_with_usable_phone as {{ type_double() }}) / customers_with_assets as usable_phone_share,
     {{ money('monthly_avg_aum') }} as monthly_avg_aum,
     {{ money('monthly_avg_aum_unreachable') }} as monthly_avg_aum_unreachable
 from unioned

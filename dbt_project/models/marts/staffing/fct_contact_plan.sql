@@ -64,14 +64,14 @@ select
     working_days.working_days_in_month,
     staff_months.daily_capacity,
     staff_months.daily_capacity * working_days.working_days_in_month as monthly_call_capacity,
-    cast(coalesce(planned.planned_calls, 0) as {{ dbt.type_float() }})
+    cast(coalesce(planned.planned_calls, 0) as {{ type_double() }})
         / nullif(staff_months.daily_capacity * working_days.working_days_in_month, 0) as planned_utilisation,
     -- done (contact_logs); null for months not yet over
     case when staff_months.month_start <= plan.basis_month then coalesce(actual.contacts_made, 0) end as contacts_made,
     case when staff_months.month_start <= plan.basis_month then coalesce(actual.contacts_reached, 0) end as contacts_reached,
     case when staff_months.month_start <= plan.basis_month then coalesce(actual.customers_contacted, 0) end as customers_contacted,
     case when staff_months.month_start <= plan.basis_month and coalesce(planned.planned_calls, 0) > 0
-        then cast(coalesce(actual.contacts_reached, 0) as {{ dbt.type_float() }}) / planned.planned_calls end
+        then cast(coalesce(actual.contacts_reached, 0) as {{ type_double() }}) / planned.planned_calls end
         as reached_vs_planned
 from staff_months
 cross join plan

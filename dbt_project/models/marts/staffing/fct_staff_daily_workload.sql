@@ -37,7 +37,7 @@ select
     coalesce(calls.maturity_reminder_calls, 0) as maturity_reminder_calls,
     coalesce(calls.routine_calls, 0) as routine_calls,
     staff.daily_capacity,
-    cast(coalesce(calls.planned_calls, 0) as {{ dbt.type_float() }}) / nullif(staff.daily_capacity, 0) as utilisation,
+    cast(coalesce(calls.planned_calls, 0) as {{ type_double() }}) / nullif(staff.daily_capacity, 0) as utilisation,
     coalesce(calls.planned_calls, 0) > staff.daily_capacity as is_overloaded,
     greatest(coalesce(calls.planned_calls, 0) - staff.daily_capacity, 0) as overload_calls
 from staff
