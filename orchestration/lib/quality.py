@@ -4,7 +4,8 @@ The suites are plain JSON files a bank edits: thresholds (`mostly`, bounds) are 
 each expectation's `meta.severity` says whether a failure is an "error" (the data breaks the contract:
 downstream assets must not build on it) or a "warning" (reported, the run goes on); the suite's
 `meta.severity` is the default. The suite's `meta.table` names the warehouse table it reads and
-`meta.asset` the raw table (Dagster asset raw/<asset>) the check is attached to.
+`meta.asset` the asset the check is attached to: a raw table name (asset raw/<asset>) or a dbt asset
+key written as a path (marts/dim_customers).
 
 Values known only at run time are suite parameters (`{"$PARAMETER": name}`): `earliest_valid_ts`
 (1900-01-01), `latest_valid_ts` (the end of the load date, today in Asia/Shanghai, as ingestion uses) and

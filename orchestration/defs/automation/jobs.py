@@ -1,7 +1,7 @@
 """Jobs, the daily schedule and the landing-folder sensor."""
 
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 
 import dagster as dg
 
@@ -60,6 +60,6 @@ def landing_folder_sensor(context: dg.SensorEvaluationContext):
     context.update_cursor(json.dumps(current, sort_keys=True))
     return dg.RunRequest(
         run_key=run_key(arrived),
-        partition_key=data_month(datetime.now()),
+        partition_key=data_month(datetime.now(timezone.utc)),  # aware: data_month converts to bank time
         tags={"branch_retention/new_files": str(len(arrived))},
     )

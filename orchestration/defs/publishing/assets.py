@@ -20,7 +20,7 @@ MART_KEYS = [k for k in branch_retention_dbt_assets.keys if k.path[0] == "marts"
     kinds={"duckdb", "parquet"},
 )
 def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    publication = publish_marts(warehouse.database_path, settings.publish_dir(), publication_id=None)
+    publication = publish_marts(warehouse.database_path, settings.publish_dir())
     context.log.info(f"published {len(publication.rows)} marts to {publication.serving_file}")
     return dg.MaterializeResult(
         metadata={

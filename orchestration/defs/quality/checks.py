@@ -1,9 +1,9 @@
 """Great Expectations suites as Dagster asset checks: one check per suite in expectations/suites/.
 
-Each check runs its suite on the raw table the suite's `meta.table` names, attached to the asset
-raw/<meta.asset>. Severity: ERROR when a failed expectation has severity "error" in the suite, else WARN.
+Each check runs its suite on the table the suite's `meta.table` names, attached to the asset
+`meta.asset` names (raw/<table> for the raw suites, marts/<model> for the mart_* suites). Severity: ERROR when a failed expectation has severity "error" in the suite, else WARN.
 A suite holding any error-severity expectation makes a blocking check: when it fails with ERROR, the
-assets downstream of its raw table do not run. Results carry counts and percentages only, never a value.
+assets downstream of its table do not run. Results carry counts and percentages only, never a value.
 The GE results (JSON) and Data Docs (HTML) go to settings.quality_dir().
 """
 
@@ -21,7 +21,7 @@ from orchestration.lib.quality import (
     validate_table,
 )
 
-# Check names kept from earlier releases (run history in the UI is keyed by them).
+# The contact check keeps the name it was first given (run history in the UI is keyed by check name).
 CHECK_NAMES = {"customers_contact": "customers_contact_fields"}
 
 

@@ -133,6 +133,18 @@ last_contact as (
     group by windows.churn_event_id
 ),
 
+contact_gaps as (
+    -- days without a successful contact at the end of the event's first month (since onboarding if never)
+    select
+        windows.churn_event_id,
+        last_contact.last_successful_contact_date,
+        {{ dbt.datediff('coalesce(last_contact.last_successful_contact_date, customers.onboarded_date)', 'windows.first_period_end', 'day') }}
+            as days_since_last_successful_contact
+    from windows
+    inner join customers on windows.customer_id = customers.customer_id
+    left join last_contact on windows.churn_event_id = last_contact.churn_event_id
+),
+
 -- Consumption 消费导向型 and what customers say --------------------------------------------------------------
 consumption as (
     select
@@ -224,9 +236,8 @@ special as (
 signals as (
     select
         windows.*,
-        {{ dbt.datediff('coalesce(last_contact.last_successful_contact_date, customers.onboarded_date)', 'windows.first_period_end', 'day') }}
-            as days_since_last_successful_contact,
-        last_contact.last_successful_contact_date,
+        contact_gaps.days_since_last_successful_contact,
+        contact_gaps.last_successful_contact_date,
         tier_roles.contacts_per_month as tier_before_contacts_per_month,
         coalesce(outflow_totals.outflow_in_window, 0) as outflow_in_window,
         coalesce(outflow_totals.outflow_other_bank_in_window, 0) as outflow_other_bank_in_window,
@@ -250,7 +261,7 @@ signals as (
         product.churn_event_id is not null as signal_product,
         windows.tier_before_rank in (1, 2) and complaints.churn_event_id is not null as signal_service_complaint,
         windows.tier_before_rank in (1, 2) and tier_roles.contacts_per_month > 0
-            and {{ dbt.datediff('coalesce(last_contact.last_successful_contact_date, customers.onboarded_date)', 'windows.first_period_end', 'day') }}
+            and contact_gaps.days_since_last_successful_contact
                 > {{ var('churn_service_neglect_cadence_multiple') }} * 365.25 / 12 / tier_roles.contacts_per_month
             as signal_service_no_contact,
         consumption.churn_event_id is not null as signal_consumption,
@@ -260,13 +271,12 @@ signals as (
             and moved_elsewhere.churn_event_id is not null as signal_stated_purpose_mismatch,
         special.churn_event_id is not null as signal_special
     from windows
-    inner join customers on windows.customer_id = customers.customer_id
+    inner join contact_gaps on windows.churn_event_id = contact_gaps.churn_event_id
     left join {{ ref('tier_roles') }} as tier_roles on windows.tier_before = tier_roles.tier
     left join outflow_totals on windows.churn_event_id = outflow_totals.churn_event_id
     left join product on windows.churn_event_id = product.churn_event_id
     left join product_history on windows.churn_event_id = product_history.churn_event_id
     left join complaints on windows.churn_event_id = complaints.churn_event_id
-    left join last_contact on windows.churn_event_id = last_contact.churn_event_id
     left join consumption on windows.churn_event_id = consumption.churn_event_id
     left join moved_elsewhere on windows.churn_event_id = moved_elsewhere.churn_event_id
     left join registrations on windows.churn_event_id = registrations.churn_event_id
