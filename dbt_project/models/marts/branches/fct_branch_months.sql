@@ -59,7 +59,7 @@ parked as (
         cast({{ dbt.date_trunc('month', 'special_assessment_date') }} as date) as month_start,
         count(distinct customer_id) as n_special_customers,
         sum(special_parked_amount) as special_parked_amount,
-        {{ dbt.listagg('distinct customer_id', "', '") }} as special_customer_ids
+        {{ sorted_list('customer_id') }} as special_customer_ids
     from {{ ref('fct_churn_events') }}
     where signal_special
     group by home_branch_id, cast({{ dbt.date_trunc('month', 'special_assessment_date') }} as date)

@@ -85,9 +85,9 @@ maturity_exits as (
 product as (
     select
         windows.churn_event_id,
-        {{ dbt.listagg('distinct maturity_exits.txn_id', "', '") }} as product_txn_ids,
-        {{ dbt.listagg('distinct ' ~ dbt.cast('maturity_exits.maturity_date', api.Column.translate_type('string')), "', '") }} as product_maturity_dates,
-        {{ dbt.listagg("distinct coalesce(maturity_exits.counterparty_bank, maturity_exits.counterparty_name)", "', '") }} as product_counterparties,
+        {{ sorted_list('maturity_exits.txn_id') }} as product_txn_ids,
+        {{ sorted_list(dbt.cast('maturity_exits.maturity_date', api.Column.translate_type('string'))) }} as product_maturity_dates,
+        {{ sorted_list("coalesce(maturity_exits.counterparty_bank, maturity_exits.counterparty_name)") }} as product_counterparties,
         sum(maturity_exits.amount) as product_outflow
     from windows
     inner join maturity_exits
@@ -112,7 +112,7 @@ product_history as (
 complaints as (
     select
         windows.churn_event_id,
-        {{ dbt.listagg('distinct complaints.complaint_id', "', '") }} as complaint_ids
+        {{ sorted_list('complaints.complaint_id') }} as complaint_ids
     from windows
     inner join {{ ref('stg_bank__complaints') }} as complaints
         on windows.customer_id = complaints.customer_id
@@ -149,9 +149,9 @@ contact_gaps as (
 consumption as (
     select
         churn_event_id,
-        {{ dbt.listagg('distinct txn_id', "', '") }} as consumption_txn_ids,
-        {{ dbt.listagg('distinct counterparty_category', "', '") }} as consumption_categories,
-        {{ dbt.listagg('distinct coalesce(counterparty_name, matched_keyword)', "', '") }} as consumption_counterparties,
+        {{ sorted_list('txn_id') }} as consumption_txn_ids,
+        {{ sorted_list('counterparty_category') }} as consumption_categories,
+        {{ sorted_list('coalesce(counterparty_name, matched_keyword)') }} as consumption_counterparties,
         sum(amount) as consumption_outflow
     from window_outflows
     where is_consumption and amount >= {{ min_out }}
@@ -169,8 +169,8 @@ moved_elsewhere as (
 registrations as (
     select
         windows.churn_event_id,
-        {{ dbt.listagg('distinct registrations.registration_id', "', '") }} as registration_ids,
-        {{ dbt.listagg('distinct registrations.stated_purpose', "', '") }} as stated_purposes,
+        {{ sorted_list('registrations.registration_id') }} as registration_ids,
+        {{ sorted_list('registrations.stated_purpose') }} as stated_purposes,
         max(case when registrations.stated_purpose in ('house', 'car', 'education', 'medical', 'business')
             then 1 else 0 end) = 1 as has_stated_consumption_purpose
     from windows
@@ -205,7 +205,7 @@ parked_exits as (
         parked_inflows.amount,
         parked_inflows.assessment_date,
         sum(external_txns.amount) as amount_out_after,
-        {{ dbt.listagg('external_txns.txn_id', "', '") }} as exit_txn_ids
+        {{ sorted_list('external_txns.txn_id', "', '", distinct=false) }} as exit_txn_ids
     from parked_inflows
     inner join external_txns
         on parked_inflows.customer_id = external_txns.customer_id
@@ -218,8 +218,8 @@ parked_exits as (
 special as (
     select
         parked_exits.churn_event_id,
-        {{ dbt.listagg('distinct parked_exits.txn_id', "', '") }} as special_inflow_txn_ids,
-        {{ dbt.listagg('parked_exits.exit_txn_ids', "'; '") }} as special_outflow_txn_ids,
+        {{ sorted_list('parked_exits.txn_id') }} as special_inflow_txn_ids,
+        {{ sorted_list('parked_exits.exit_txn_ids', "'; '", distinct=false) }} as special_outflow_txn_ids,
         max(parked_exits.assessment_date) as special_assessment_date,
         sum(parked_exits.amount) as special_parked_amount,
         max(customer_months.month_end_aum / nullif(customer_months.monthly_avg_aum, 0)) as special_month_end_to_average
