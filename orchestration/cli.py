@@ -40,9 +40,10 @@ def latest_data_month(warehouse: Path) -> str:
 
 
 def run_pipeline(landing: Path | None = None, warehouse: Path | None = None, as_of_date: str | None = None,
-                 month: str | None = None) -> bool:
+                 month: str | None = None, full: bool = False) -> bool:
     """Load, then build and publish, through Dagster (two runs: ingest_job, transform_job), recorded in
-    DAGSTER_HOME so the UI shows them."""
+    DAGSTER_HOME so the UI shows them. Only new files are loaded and only the partition's months of the
+    incremental models are built, unless full: every file read again and every model rebuilt from scratch."""
     if landing:
         os.environ[settings.LANDING_ENV] = str(landing.resolve())
     if warehouse:
@@ -60,13 +61,15 @@ def run_pipeline(landing: Path | None = None, warehouse: Path | None = None, as_
     loggers = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
     with dg.DagsterInstance.get() as instance:
         print("== loading the extracts (ingest_job) ==", flush=True)
+        ingest_config = {**loggers, **({"resources": {"warehouse": {"config": {"full_load": True}}}} if full else {})}
         ingest = defs.resolve_job_def("ingest_job").execute_in_process(
-            instance=instance, raise_on_error=False, run_config=loggers)
+            instance=instance, raise_on_error=False, run_config=ingest_config)
         if not ingest.success:
             return False
         partition = month or latest_data_month(settings.warehouse_path())
         print(f"== building and publishing the marts for {partition[:7]} (transform_job) ==", flush=True)
-        run_config = {**loggers, "ops": {"branch_retention_dbt_assets": {"config": {"as_of_date": as_of_date}}}}
+        dbt_config = {"as_of_date": as_of_date, "full_refresh": full}
+        run_config = {**loggers, "ops": {"branch_retention_dbt_assets": {"config": dbt_config}}}
         transform = defs.resolve_job_def("transform_job").execute_in_process(
             instance=instance, raise_on_error=False, run_config=run_config, partition_key=partition)
         return transform.success
@@ -77,7 +80,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     ok = run_pipeline(Path(args.landing) if args.landing else None, Path(args.warehouse) if args.warehouse else None,
-                      as_of_date=args.as_of, month=args.month)
+                      as_of_date=args.as_of, month=args.month, full=args.full)
     elapsed = time.perf_counter() - started
     if not ok:
         print(f"Pipeline FAILED after {elapsed:.1f}s: see the log above, or the run in the Dagster UI (make ui).")
@@ -120,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--warehouse", help=f"DuckDB file (default: ${settings.WAREHOUSE_ENV} or data/warehouse.duckdb)")
     run.add_argument("--as-of", help="as-of date YYYY-MM-DD (default: the latest transaction date)")
     run.add_argument("--month", help="monthly partition to build, YYYY-MM-01 (default: the latest data's month)")
+    run.add_argument("--full", action="store_true",
+                     help="read every file again and rebuild every model from all history (default: only what is new)")
     run.set_defaults(func=_cmd_run)
 
     summ = sub.add_parser("summary", help="print what the warehouse holds")

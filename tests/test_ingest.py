@@ -171,3 +171,120 @@ def test_balance_chain_breaks_are_replaced_on_reload(minimal_bank, warehouse):
     (minimal_bank / "transactions" / "zz_break.csv").unlink()
     assert load_all(warehouse, minimal_bank)["transactions"].balance_chain_breaks == 0
     assert warehouse.execute("SELECT count(*) FROM raw.balance_chain_breaks").fetchone()[0] == 0
+
+
+# ---- incremental loads: a daily refresh reads only the new files, and ends where a full load would --------------
+
+def _contents(con) -> dict:
+    """Every raw table and the quarantine as sorted rows (load order and bookkeeping aside)."""
+    from orchestration.lib.contract import LOAD_ORDER
+
+    out = {t: con.execute(f"SELECT * FROM raw.{t} ORDER BY ALL").fetchall() for t in LOAD_ORDER}
+    out["quarantine"] = con.execute(
+        "SELECT table_name, source_file, source_row, reason, CAST(record AS VARCHAR) FROM raw.quarantine ORDER BY ALL"
+    ).fetchall()
+    out["balance_chain_breaks"] = con.execute("SELECT * FROM raw.balance_chain_breaks ORDER BY ALL").fetchall()
+    return out
+
+
+def _as_full_load(landing, tmp_path, latest=None) -> dict:
+    con = duckdb.connect(str(tmp_path / f"full-{len(list(tmp_path.glob('full-*')))}.duckdb"))
+    try:
+        results = load_all(con, landing, latest)
+        assert all(r.mode == "full" for r in results.values())
+        return _contents(con)
+    finally:
+        con.close()
+
+
+def _txn(txn_id, account, ts, direction, amount, balance, txn_type="transfer_in"):
+    return {"txn_id": txn_id, "account_id": account, "txn_ts": ts, "direction": direction, "amount": amount,
+            "balance_after": balance, "txn_type": txn_type}
+
+
+def test_a_new_daily_file_is_read_alone_and_appended(minimal_bank, warehouse, tmp_path):
+    first = load_all(warehouse, minimal_bank)
+    assert {r.mode for r in first.values()} == {"full"}
+    write_csv(minimal_bank, "transactions", [
+        _txn("T4", "A1", "2026-02-01 09:00:00", "credit", "100.00", "1400.00"),
+        _txn("T1", "A1", "2026-02-01 10:00:00", "credit", "1.00", "1401.00"),  # a key loaded yesterday
+        _txn("T5", "A1", "2026-02-01 11:00:00", "debit", "0", "1401.00", "fee"),  # bad: zero amount
+    ], name="transactions_2026-02-01.csv")
+    second = load_all(warehouse, minimal_bank)
+    txns = second["transactions"]
+    assert (txns.mode, txns.files_read, txns.rows_new) == ("incremental", ["transactions/transactions_2026-02-01.csv"], 3)
+    assert (txns.rows_in, txns.rows_accepted, txns.rows_quarantined) == (6, 4, 2) and txns.reconciles
+    assert txns.reasons == {"duplicate txn_id (first occurrence kept)": 1, "non-positive amount": 1}
+    assert all(r.mode == "unchanged" and r.files_read == [] for t, r in second.items() if t != "transactions")
+    # the first occurrence stays: yesterday's T1
+    assert warehouse.execute("SELECT amount FROM raw.transactions WHERE txn_id = 'T1'").fetchone()[0] == 500
+    audit = warehouse.execute(
+        "SELECT load_mode, files_read, rows_new FROM raw.load_audit WHERE table_name = 'transactions'").fetchone()
+    assert audit == ("incremental", "transactions/transactions_2026-02-01.csv", 3)
+    assert _contents(warehouse) == _as_full_load(minimal_bank, tmp_path)
+    # nothing new: nothing read, nothing changed
+    third = load_all(warehouse, minimal_bank)
+    assert {r.mode for r in third.values()} == {"unchanged"} and third["transactions"].rows_in == 6
+
+
+def test_an_orphan_is_accepted_once_its_parent_arrives(minimal_bank, warehouse, tmp_path):
+    write_csv(minimal_bank, "transactions", [_txn("T7", "A3", "2026-01-20 09:00:00", "credit", "10.00", "10.00")],
+              name="transactions_2026-01-20.csv")
+    load_all(warehouse, minimal_bank)
+    assert _quarantine(warehouse, "transactions") == [(1, "orphan account_id: no accepted accounts row")]
+    write_csv(minimal_bank, "accounts", [{
+        "account_id": "A3", "customer_id": "C1", "branch_id": "B1", "product_type": "demand_deposit",
+        "currency": "CNY", "opened_date": "2026-01-01", "opening_balance": "0"}], name="accounts_2026-01-20.csv")
+    results = load_all(warehouse, minimal_bank)
+    assert results["accounts"].mode == "incremental" and results["accounts"].rows_new == 1
+    txns = results["transactions"]
+    assert (txns.mode, txns.files_read, txns.rows_new) == ("incremental", [], 0)  # no file read again
+    assert (txns.rows_in, txns.rows_accepted, txns.rows_quarantined) == (4, 4, 0)
+    assert _contents(warehouse) == _as_full_load(minimal_bank, tmp_path)
+
+
+def test_a_date_quarantined_as_future_is_accepted_when_its_day_comes(minimal_bank, warehouse, tmp_path):
+    from datetime import date
+
+    write_csv(minimal_bank, "transactions", [_txn("T8", "A1", "2026-02-02 09:00:00", "credit", "1.00", "1301.00")],
+              name="transactions_2026-02-02.csv")
+    assert load_all(warehouse, minimal_bank, date(2026, 2, 1))["transactions"].reasons == {"future date in txn_ts": 1}
+    later = load_all(warehouse, minimal_bank, date(2026, 2, 2))["transactions"]
+    assert later.mode == "incremental" and (later.rows_accepted, later.rows_quarantined) == (4, 0)
+    assert _contents(warehouse) == _as_full_load(minimal_bank, tmp_path, date(2026, 2, 2))
+    earlier = load_all(warehouse, minimal_bank, date(2026, 2, 1))["transactions"]
+    assert earlier.mode == "full" and "earlier than the last load" in earlier.plan
+    assert earlier.reasons == {"future date in txn_ts": 1}
+
+
+def test_changed_removed_or_earlier_sorting_files_load_the_table_in_full(minimal_bank, warehouse):
+    load_all(warehouse, minimal_bank)
+    write_csv(minimal_bank, "customers", [{"customer_id": "C0", "home_branch_id": "B1"}], name="a_early.csv")
+    customers = load_table(warehouse, "customers", minimal_bank)
+    assert customers.mode == "full" and "sorts before a loaded file" in customers.plan
+    assert customers.files_read == ["customers/a_early.csv", "customers/customers.csv"]
+    (minimal_bank / "customers" / "a_early.csv").unlink()
+    assert "was removed" in load_table(warehouse, "customers", minimal_bank).plan
+    path = minimal_bank / "branches" / "branches.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("西湖支行", "西湖路支行"), encoding="utf-8")
+    branches = load_table(warehouse, "branches", minimal_bank)
+    assert branches.mode == "full" and "changed" in branches.plan
+    assert warehouse.execute("SELECT branch_name FROM raw.branches").fetchone()[0] == "西湖路支行"
+    assert load_table(warehouse, "branches", minimal_bank, full=True).plan == "a full load was asked for"
+
+
+def test_a_parent_that_loses_keys_reloads_its_children_in_full(minimal_bank, warehouse, tmp_path):
+    load_all(warehouse, minimal_bank)
+    gone = [r for r in (minimal_bank / "accounts" / "accounts.csv").read_text(encoding="utf-8").splitlines()
+            if not r.startswith("A2,")]
+    (minimal_bank / "accounts" / "accounts.csv").write_text("\n".join(gone) + "\n", encoding="utf-8")
+    results = load_all(warehouse, minimal_bank)
+    assert results["accounts"].mode == "full"
+    txns = results["transactions"]
+    assert txns.mode == "full" and txns.plan == "accounts lost rows that this table may refer to"
+    assert txns.reasons == {"orphan account_id: no accepted accounts row": 1}
+    assert _contents(warehouse) == _as_full_load(minimal_bank, tmp_path)
+    # a parent reloaded in full that only gains keys leaves its children incremental
+    write_csv(minimal_bank, "branches", [{"branch_id": "B1", "branch_name": "西湖支行"}, {"branch_id": "B2"}])
+    results = load_all(warehouse, minimal_bank)
+    assert results["branches"].mode == "full" and results["customers"].mode == "unchanged"

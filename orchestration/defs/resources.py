@@ -18,6 +18,8 @@ class WarehouseResource(dg.ConfigurableResource):
 
     database: str | None = None
     landing: str | None = None
+    # Read every file again instead of only the new ones (Launchpad: resources.warehouse.config.full_load).
+    full_load: bool = False
 
     @property
     def database_path(self) -> Path:

@@ -14,11 +14,25 @@ After the transactions load, the balance chain is checked (DOMAIN section 8): pe
 order, balance_after should be the previous balance_after (the account's opening_balance for the first)
 plus a credit or minus a debit. A break is a warning, not a quarantine: the rows are kept, the count is
 reported and the breaks are listed in raw.balance_chain_breaks.
+
+Loads are incremental, so a daily refresh reads only what is new. Each file read is recorded in
+raw.load_files with its size and modification time. On the next load of a table:
+- nothing new and nothing to re-check: the table is left as it is (mode "unchanged");
+- only new files, each sorting after every file already loaded (daily files named by date do): only
+  those files are read and their rows appended (mode "incremental"). A key already accepted makes the new
+  row a duplicate, as the first occurrence would be in a full load. Rows quarantined earlier for a reason
+  that may have gone away (an orphan whose parent has since arrived, a date that was in the future) are
+  checked again with the new rows, so the result is what a full load of every file would give;
+- anything else (a file changed or removed, a new file sorting before a loaded one, a parent table that
+  lost keys since, an earlier latest valid date, a table held in the `landing` schema): the whole table
+  is loaded again from every file (mode "full").
+Bookkeeping per table is in raw.load_audit (mode, files read, generation, parent generations).
 """
 
 from __future__ import annotations
 
 import codecs
+import json
 import logging
 import re
 import tempfile
@@ -47,6 +61,7 @@ log = logging.getLogger(__name__)
 RAW_SCHEMA = "raw"
 QUARANTINE_TABLE = f"{RAW_SCHEMA}.quarantine"
 AUDIT_TABLE = f"{RAW_SCHEMA}.load_audit"
+LOAD_FILES_TABLE = f"{RAW_SCHEMA}.load_files"  # each file loaded: size and modification time
 BALANCE_BREAKS_TABLE = f"{RAW_SCHEMA}.balance_chain_breaks"
 # Tables a user may already hold in the warehouse instead of files (DOMAIN section 9).
 LANDING_SCHEMA = "landing"
@@ -78,6 +93,10 @@ class LoadResult:
     reasons: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     balance_chain_breaks: int = 0  # transactions only: rows kept whose balance_after breaks the chain
+    mode: str = "full"  # full | incremental | unchanged (see the module docstring)
+    plan: str = ""  # why this mode
+    files_read: list[str] = field(default_factory=list)  # the files this load read (all of them when full)
+    rows_new: int = 0  # rows read by this load
 
     @property
     def reconciles(self) -> bool:
@@ -265,15 +284,51 @@ def _reason_exprs(spec: Table, accepted_keys: dict[str, str], latest_valid_date:
     return reasons
 
 
+def validation_parents(spec: Table) -> list[str]:
+    """Tables whose rows decide whether a row of `spec` is accepted: its foreign keys, and for accounts
+    the fx_rates (a currency needs a rate)."""
+    return list(spec.parents) + (["fx_rates"] if spec.name == "accounts" else [])
+
+
+def _referenced_columns(table: str) -> list[str]:
+    """Columns of `table` that other tables' rows are checked against."""
+    cols = [
+        c.references.split(".")[1]
+        for spec in TABLES.values()
+        for c in spec.columns
+        if c.references and c.references.split(".")[0] == table and spec.name != table
+    ]
+    if table == "fx_rates":
+        cols.append("currency")
+    return list(dict.fromkeys(cols))
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
     con.execute(
         f"CREATE TABLE IF NOT EXISTS {QUARANTINE_TABLE} (table_name VARCHAR, source_file VARCHAR, "
         "source_row BIGINT, reason VARCHAR, record JSON)"
     )
+    audit_columns = {
+        r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+            [RAW_SCHEMA, AUDIT_TABLE.split(".")[1]],
+        ).fetchall()
+    }
+    if audit_columns and "changed_seq" not in audit_columns:
+        # A warehouse from before incremental loads: without its bookkeeping every table loads in full once.
+        con.execute(f"DROP TABLE {AUDIT_TABLE}")
     con.execute(
         f"CREATE TABLE IF NOT EXISTS {AUDIT_TABLE} (table_name VARCHAR PRIMARY KEY, files VARCHAR, "
-        "rows_in BIGINT, rows_accepted BIGINT, rows_quarantined BIGINT)"
+        "rows_in BIGINT, rows_accepted BIGINT, rows_quarantined BIGINT, "
+        "load_mode VARCHAR, plan VARCHAR, files_read VARCHAR, rows_new BIGINT, "
+        "generation BIGINT, parent_generations VARCHAR, latest_valid_date DATE, load_seq BIGINT, last_full_seq BIGINT, "
+        "changed_seq BIGINT, "
+        "loaded_at TIMESTAMPTZ)"
+    )
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {LOAD_FILES_TABLE} (table_name VARCHAR, source_file VARCHAR, size_bytes BIGINT, "
+        "mtime_ns BIGINT, load_seq BIGINT, PRIMARY KEY (table_name, source_file))"
     )
 
 
@@ -283,33 +338,110 @@ def _create_empty(con, spec: Table) -> None:
 
 
 def _landing_table_exists(con, table: str) -> bool:
+    return _table_exists(con, LANDING_SCHEMA, table)
+
+
+def _table_exists(con, schema: str, table: str) -> bool:
     return bool(
         con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-            [LANDING_SCHEMA, table],
+            [schema, table],
         ).fetchone()[0]
     )
 
 
+@dataclass
+class _Previous:
+    """What the last load of a table left: its files, generation and the state it was checked against."""
+
+    files: dict[str, tuple[int, int]]
+    rows_in: int
+    generation: int
+    parent_generations: dict[str, int]
+    latest_valid_date: date | None
+    load_seq: int
+    from_landing_schema: bool
+
+
+def _signature(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def _previous(con, table: str) -> _Previous | None:
+    row = con.execute(
+        f"SELECT files, rows_in, generation, parent_generations, latest_valid_date, load_seq FROM {AUDIT_TABLE} "
+        "WHERE table_name = ?",
+        [table],
+    ).fetchone()
+    if row is None or not _table_exists(con, RAW_SCHEMA, table):
+        return None
+    files = {
+        f: (size, mtime)
+        for f, size, mtime in con.execute(
+            f"SELECT source_file, size_bytes, mtime_ns FROM {LOAD_FILES_TABLE} WHERE table_name = ?", [table]
+        ).fetchall()
+    }
+    return _Previous(files, row[1], row[2] or 0, json.loads(row[3] or "{}"), row[4], row[5] or 0,
+                     row[0] == f"{LANDING_SCHEMA}.{table}")
+
+
+def _generation(con, table: str) -> int:
+    row = con.execute(f"SELECT generation FROM {AUDIT_TABLE} WHERE table_name = ?", [table]).fetchone()
+    return row[0] if row else 0
+
+
+def _plan(con, spec: Table, prev: _Previous | None, current: dict[str, tuple[int, int]], latest: date,
+          full: bool) -> tuple[str, str]:
+    """("full" | "incremental", why) for loading `spec` from the files `current` (label -> signature)."""
+    if full:
+        return "full", "a full load was asked for"
+    if prev is None:
+        return "full", "first load"
+    if prev.from_landing_schema or not current and _landing_table_exists(con, spec.name):
+        return "full", f"read from the warehouse table {LANDING_SCHEMA}.{spec.name}"
+    gone = sorted(set(prev.files) - set(current))
+    if gone:
+        return "full", f"file {gone[0]} was removed"
+    changed = sorted(f for f in prev.files if current[f] != prev.files[f])
+    if changed:
+        return "full", f"file {changed[0]} changed (size or modification time)"
+    new = sorted(set(current) - set(prev.files))
+    if new and prev.files and new[0] < max(prev.files):
+        return "full", f"new file {new[0]} sorts before a loaded file"
+    if prev.latest_valid_date is not None and latest < prev.latest_valid_date:
+        return "full", f"latest valid date {latest} is earlier than the last load's {prev.latest_valid_date}"
+    for parent in validation_parents(spec):
+        if prev.parent_generations.get(parent) != _generation(con, parent):
+            return "full", f"{parent} lost rows that this table may refer to"
+    return "incremental", f"{len(new)} new file(s)" if new else "no new files"
+
+
 def load_table(
-    con: duckdb.DuckDBPyConnection, table: str, landing: Path, latest_valid_date: date | None = None
+    con: duckdb.DuckDBPyConnection, table: str, landing: Path, latest_valid_date: date | None = None,
+    full: bool = False,
 ) -> LoadResult:
-    """Load one raw table. Its parent tables (foreign keys) must be loaded first.
+    """Load one raw table, incrementally when it can (see the module docstring). Its parent tables
+    (foreign keys) must be loaded first.
 
     latest_valid_date: a date or timestamp after this day is quarantined as a future date (maturity and
-    planned dates excepted); None means today in Asia/Shanghai.
+    planned dates excepted); None means today in Asia/Shanghai. full: read every file again.
     """
     spec = TABLES[table]
     latest = latest_valid_date or load_date()
     ensure_schema(con)
     files = table_files(landing, table)
+    labels = [str(path.relative_to(landing)) for path in files]
+    signatures = {label: _signature(path) for label, path in zip(labels, files)}
+    prev = _previous(con, table)
+    mode, plan = _plan(con, spec, prev, signatures, latest, full)
+    to_read = [i for i, label in enumerate(labels) if mode == "full" or label not in prev.files]
     warnings: list[str] = []
     with tempfile.TemporaryDirectory(prefix="branch-retention-") as tmp:
         selects = []
-        labels = []
         csv_sources: dict[str, tuple[int, str]] = {}  # path DuckDB reads -> (file number, label)
-        for i, path in enumerate(files):
-            label = str(path.relative_to(landing))
+        for i in to_read:
+            path, label = files[i], labels[i]
             relation, names, readable = _read_file(con, path, Path(tmp), label, warnings)
             if readable is not None:
                 csv_sources[readable] = (i, label)
@@ -320,40 +452,315 @@ def load_table(
             if absent:
                 warnings.append(f"{label}: optional column(s) absent, loaded as empty: {', '.join(absent)}")
             selects.append(_file_select(spec, relation, names, label, i))
-            labels.append(label)
-        if not selects and _landing_table_exists(con, table):
+        read_labels = [labels[i] for i in to_read]
+        if mode == "full" and not selects and _landing_table_exists(con, table):
             label = f"{LANDING_SCHEMA}.{table}"
             relation = f"{LANDING_SCHEMA}.{_quote(table)}"
             names = [d[0] for d in con.execute(f"SELECT * FROM {relation} LIMIT 0").description]
             selects.append(_file_select(spec, relation, names, label, 0))
-            labels.append(label)
-        if not selects:
+            labels = read_labels = [label]
+        load = _Load(spec, latest, labels, read_labels, signatures, mode, plan, prev)
+        if mode == "full" and not selects:
             if table in MAY_BE_EMPTY or spec.optional:
                 warnings.append(f"no files for {table} in {landing / table}: loaded as an empty table")
                 con.execute("BEGIN")
+                generation = _next_generation(con, spec, prev)
                 _create_empty(con, spec)
-                _write_audit(con, table, labels, 0, 0, 0)
                 con.execute(f"DELETE FROM {QUARANTINE_TABLE} WHERE table_name = ?", [table])
+                load.record(con, rows_in=0, rows_new=0, generation=generation)
                 con.execute("COMMIT")
                 for w in warnings:
                     log.warning(w)
-                return LoadResult(table, labels, 0, 0, 0, {}, warnings)
+                return load.result(con, warnings)
             raise IngestionError(f"no files for required table {table}: expected CSV or Parquet in {landing / table}")
         try:
-            result = _load_selects(con, spec, selects, labels, latest, csv_sources)
+            result = load.run(con, selects, csv_sources)
         except duckdb.Error as exc:
             raise IngestionError(f"{table}: cannot be read: {_safe_reason(exc)}") from None
     if table == "transactions":
-        result.balance_chain_breaks = check_balance_chain(con)
-        if result.balance_chain_breaks:
-            warnings.append(
-                f"transactions: {result.balance_chain_breaks} balance-chain break(s): balance_after is not the "
-                "previous balance plus a credit or minus a debit; rows kept, listed in " + BALANCE_BREAKS_TABLE
-            )
+        # Incrementally only the accounts with new rows are checked again, unless accounts (their opening
+        # balances) were loaded in full since.
+        accounts_reloaded = prev is None or _last_full_seq(con, "accounts") > prev.load_seq
+        if result.mode == "unchanged" and not accounts_reloaded:
+            con.execute("CREATE OR REPLACE TEMP TABLE _touched_accounts (account_id VARCHAR)")
+        result.balance_chain_breaks = check_balance_chain(
+            con, None if result.mode == "full" or accounts_reloaded else "_touched_accounts")
+    con.execute("DROP TABLE IF EXISTS _touched_accounts")
+    if result.balance_chain_breaks:
+        warnings.append(
+            f"transactions: {result.balance_chain_breaks} balance-chain break(s): balance_after is not the "
+            "previous balance plus a credit or minus a debit; rows kept, listed in " + BALANCE_BREAKS_TABLE
+        )
     result.warnings = warnings
     for w in warnings:
         log.warning(w)
     return result
+
+
+def _last_full_seq(con, table: str) -> int:
+    row = con.execute(f"SELECT last_full_seq FROM {AUDIT_TABLE} WHERE table_name = ?", [table]).fetchone()
+    return (row[0] or 0) if row else 0
+
+
+def _changed_seq(con, table: str) -> int:
+    """The load number of the last load that changed the table (full or incremental, not unchanged)."""
+    row = con.execute(f"SELECT changed_seq FROM {AUDIT_TABLE} WHERE table_name = ?", [table]).fetchone()
+    return (row[0] or 0) if row else 0
+
+
+def _next_generation(con, spec: Table, prev: _Previous | None, accepted: str | None = None) -> int:
+    """A table's generation goes up when a full load drops a key value that other tables refer to; their
+    accepted rows may then be orphans, so they load in full too. A load that only adds keeps it."""
+    if prev is None:
+        return _generation(con, spec.name) + 1
+    if accepted is None:  # an empty table: anything it held is gone
+        lost = con.execute(f"SELECT count(*) FROM {RAW_SCHEMA}.{_quote(spec.name)}").fetchone()[0] > 0
+    else:
+        lost = any(
+            con.execute(
+                f"SELECT count(*) FROM (SELECT {_quote(col)} FROM {RAW_SCHEMA}.{_quote(spec.name)} "
+                f"EXCEPT SELECT {_quote('t_' + col)} FROM {accepted})"
+            ).fetchone()[0]
+            for col in _referenced_columns(spec.name)
+        )
+    return prev.generation + (1 if lost else 0)
+
+
+class _Load:
+    """One load of one table: check the rows read (and, incrementally, the rows to check again), write
+    the accepted ones and the quarantine, reconcile, and record the bookkeeping, in one transaction."""
+
+    def __init__(self, spec: Table, latest: date, labels: list[str], read_labels: list[str],
+                 signatures: dict[str, tuple[int, int]], mode: str, plan: str, prev: _Previous | None):
+        self.spec, self.latest, self.labels, self.read_labels = spec, latest, labels, read_labels
+        self.signatures, self.mode, self.plan, self.prev = signatures, mode, plan, prev
+        self.rows_in = 0
+        self.rows_new = 0
+
+    @property
+    def table(self) -> str:
+        return self.spec.name
+
+    def _recheck_select(self, con) -> str:
+        """Rows quarantined earlier whose reason may have gone away since: an orphan whose parent table has
+        changed, a currency without a rate when fx_rates has changed, a future date when the latest valid
+        date has moved on. They go back through the checks as they were read (their text). Other reasons
+        (a bad value, a duplicate of a row that stays accepted) cannot go away: those rows stay."""
+        prev, conditions = self.prev, []
+        if prev is not None:
+            changed = {p for p in validation_parents(self.spec) if _changed_seq(con, p) > prev.load_seq}
+            if changed - {"fx_rates"}:
+                conditions.append("q.reason LIKE '%orphan %'")
+            if "fx_rates" in changed and self.table == "accounts":
+                conditions.append("q.reason LIKE '%has no rate in fx_rates%'")
+            if prev.latest_valid_date is not None and self.latest > prev.latest_valid_date:
+                conditions.append("q.reason LIKE '%future date in %'")
+        cols = ", ".join(
+            f"json_extract_string(q.record, {_literal('$.' + c.name)}) AS {_quote(c.name)}" for c in self.spec.columns
+        )
+        return (
+            f"SELECT COALESCE(f.file_no, -1) AS _file_no, q.source_file AS _source_file, q.source_row AS _source_row, "
+            f"FALSE AS _unparseable, CAST(NULL AS VARCHAR) AS _raw_line, {cols}, TRUE AS _recheck "
+            f"FROM {QUARANTINE_TABLE} q LEFT JOIN _file_numbers f ON f.label = q.source_file "
+            f"WHERE q.table_name = {_literal(self.table)} AND ({' OR '.join(conditions) or 'FALSE'})"
+        )
+
+    def run(self, con, selects: list[str], csv_sources: dict[str, tuple[int, str]]) -> LoadResult:
+        spec, table, incremental = self.spec, self.table, self.mode == "incremental"
+        con.execute("BEGIN")
+        try:
+            for temp in (REJECTS_TABLE, REJECT_SCANS_TABLE):
+                con.execute(f"DROP TABLE IF EXISTS {temp}")
+            con.execute("CREATE OR REPLACE TEMP TABLE _file_numbers (label VARCHAR, file_no BIGINT)")
+            if self.labels:
+                con.executemany("INSERT INTO _file_numbers VALUES (?, ?)", [[l, i] for i, l in enumerate(self.labels)])
+            if selects:
+                con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE _incoming AS SELECT *, FALSE AS _recheck FROM "
+                    f"({' UNION ALL '.join(selects)})"
+                )
+            else:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE _incoming AS {self._recheck_select(con)} LIMIT 0")
+            _add_rejected_records(con, csv_sources)
+            self.rows_new = con.execute("SELECT count(*) FROM _incoming").fetchone()[0]
+            self.rows_in = self.rows_new + (self.prev.rows_in if incremental else 0)
+            if not incremental and self.rows_in == 0 and table not in MAY_BE_EMPTY and not spec.optional:
+                raise IngestionError(
+                    f"{', '.join(self.labels)}: no rows (header only) for required table {table}: it must not be empty"
+                )
+            if incremental:
+                con.execute(f"INSERT INTO _incoming BY NAME {self._recheck_select(con)}")
+                if not con.execute("SELECT count(*) FROM _incoming").fetchone()[0]:
+                    self.mode = "unchanged"
+                    self.record(con, rows_in=self.rows_in, rows_new=0, generation=self.prev.generation)
+                    self._drop_temps(con)
+                    con.execute("COMMIT")
+                    return self.result(con, [])
+            self._check(con, against_existing=incremental)
+            out_cols = ", ".join(f"{_quote('t_' + c.name)} AS {_quote(c.name)}" for c in spec.columns)
+            casts = ", ".join(
+                f"CAST({_quote(c.name)} AS {SQL_TYPES[c.type]}) AS {_quote(c.name)}" for c in spec.columns)
+            accepted_rows = (f"SELECT {casts} FROM (SELECT {out_cols} FROM _checked WHERE _reason IS NULL "
+                             "ORDER BY _file_no, _source_row)")
+            if table == "transactions":
+                con.execute("CREATE OR REPLACE TEMP TABLE _touched_accounts AS SELECT DISTINCT t_account_id AS "
+                            "account_id FROM _checked WHERE _reason IS NULL")
+            if incremental:
+                generation = self.prev.generation
+                con.execute(f"INSERT INTO {RAW_SCHEMA}.{_quote(table)} {accepted_rows}")
+                con.execute(
+                    f"DELETE FROM {QUARANTINE_TABLE} WHERE table_name = ? AND (source_file, source_row) IN "
+                    "(SELECT _source_file, _source_row FROM _incoming WHERE _recheck)", [table]
+                )
+            else:
+                generation = _next_generation(con, spec, self.prev, "(SELECT * FROM _checked WHERE _reason IS NULL)")
+                con.execute(f"CREATE OR REPLACE TABLE {RAW_SCHEMA}.{_quote(table)} AS {accepted_rows}")
+                con.execute(f"DELETE FROM {QUARANTINE_TABLE} WHERE table_name = ?", [table])
+            record = ", ".join(f"{_quote(c.name)} := {_quote(c.name)}" for c in spec.columns)
+            con.execute(
+                f"INSERT INTO {QUARANTINE_TABLE} SELECT {_literal(table)}, _source_file, _source_row, _reason, "
+                f"CASE WHEN _unparseable THEN to_json(struct_pack(csv_line := _raw_line)) "
+                f"ELSE to_json(struct_pack({record})) END "
+                f"FROM _checked WHERE _reason IS NOT NULL ORDER BY _file_no, _source_row"
+            )
+            self.record(con, rows_in=self.rows_in, rows_new=self.rows_new, generation=generation)
+            result = self.result(con, [])
+            if not result.reconciles:
+                raise IngestionError(
+                    f"{table}: reconciliation failed: {result.rows_in} rows in, {result.rows_accepted} accepted, "
+                    f"{result.rows_quarantined} quarantined"
+                )
+            self._drop_temps(con)
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        return result
+
+    def _check(self, con, against_existing: bool) -> None:
+        """_checked: every row of _incoming with its typed values and its reason (NULL: accepted)."""
+        spec, table = self.spec, self.table
+        accepted_keys = {}
+        for col in spec.columns:
+            if col.references and col.references.split(".")[0] != table:
+                parent, key = col.references.split(".")
+                accepted_keys[col.references] = f"(SELECT {_quote(key)} AS k FROM {RAW_SCHEMA}.{_quote(parent)})"
+        typed = ", ".join(f"{_typed_expr(c)} AS {_quote('t_' + c.name)}" for c in spec.columns)
+        reasons = ", ".join(_reason_exprs(spec, accepted_keys, self.latest))
+        pk = ", ".join(_quote("t_" + k) for k in spec.primary_key)
+        # Incrementally, a key accepted by an earlier load is the first occurrence: the new row is the duplicate.
+        existing = (
+            f"LEFT JOIN (SELECT DISTINCT {', '.join(_quote(k) + ' AS ' + _quote('e_' + k) for k in spec.primary_key)}, "
+            f"TRUE AS _exists FROM {RAW_SCHEMA}.{_quote(table)}) e ON "
+            + " AND ".join(f"e.{_quote('e_' + k)} = r.{_quote('t_' + k)}" for k in spec.primary_key)
+            if against_existing else ""
+        )
+        exists = "COALESCE(_exists, FALSE)" if against_existing else "FALSE"
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _checked AS
+            WITH typed AS (SELECT *, {typed} FROM _incoming),
+            reasoned AS (SELECT *, CASE WHEN _unparseable THEN '{UNPARSEABLE}'
+                ELSE NULLIF(concat_ws('; ', {reasons}), '') END AS _row_reason FROM typed),
+            ranked AS (
+                SELECT r.*, {exists} AS _key_taken, CASE WHEN _row_reason IS NULL THEN row_number() OVER (
+                    PARTITION BY {pk}, _row_reason IS NULL ORDER BY _file_no, _source_row) END AS _key_rank
+                FROM reasoned r {existing}
+            )
+            SELECT *, COALESCE(_row_reason, CASE WHEN _key_rank > 1 OR _key_taken
+                THEN 'duplicate {'/'.join(spec.primary_key)} (first occurrence kept)' END) AS _reason
+            FROM ranked
+            """
+        )
+
+    def record(self, con, rows_in: int, rows_new: int, generation: int) -> None:
+        """Write the table's audit row and its files (inside the load's transaction)."""
+        table = self.table
+        seq = con.execute(f"SELECT COALESCE(max(load_seq), 0) + 1 FROM {AUDIT_TABLE}").fetchone()[0]
+        last_full = seq if self.mode == "full" else _last_full_seq(con, table)
+        changed = _changed_seq(con, table) if self.mode == "unchanged" else seq
+        parents = {p: _generation(con, p) for p in validation_parents(self.spec)}
+        accepted = con.execute(f"SELECT count(*) FROM {RAW_SCHEMA}.{_quote(table)}").fetchone()[0]
+        quarantined = con.execute(f"SELECT count(*) FROM {QUARANTINE_TABLE} WHERE table_name = ?", [table]).fetchone()[0]
+        con.execute(f"DELETE FROM {AUDIT_TABLE} WHERE table_name = ?", [table])
+        con.execute(
+            f"INSERT INTO {AUDIT_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+            [table, ", ".join(self.labels), rows_in, accepted, quarantined, self.mode, self.plan,
+             ", ".join(self.read_labels if self.mode != "unchanged" else []), rows_new, generation,
+             json.dumps(parents, sort_keys=True), self.latest, seq, last_full, changed],
+        )
+        if self.mode == "full":
+            con.execute(f"DELETE FROM {LOAD_FILES_TABLE} WHERE table_name = ?", [table])
+        new_files = [l for l in self.labels if l in self.signatures and (self.mode == "full" or l in self.read_labels)]
+        if new_files:
+            con.executemany(
+                f"INSERT OR REPLACE INTO {LOAD_FILES_TABLE} VALUES (?, ?, ?, ?, ?)",
+                [[table, l, *self.signatures[l], seq] for l in new_files],
+            )
+
+    def result(self, con, warnings: list[str]) -> LoadResult:
+        table = self.table
+        rows_in, accepted, quarantined = con.execute(
+            f"SELECT rows_in, rows_accepted, rows_quarantined FROM {AUDIT_TABLE} WHERE table_name = ?", [table]
+        ).fetchone()
+        reasons = dict(
+            con.execute(
+                f"SELECT reason, count(*) FROM {QUARANTINE_TABLE} WHERE table_name = ? GROUP BY reason ORDER BY 2 DESC, 1",
+                [table],
+            ).fetchall()
+        )
+        return LoadResult(table, self.labels, rows_in, accepted, quarantined, reasons, warnings, mode=self.mode,
+                          plan=self.plan, files_read=self.read_labels if self.mode != "unchanged" else [],
+                          rows_new=self.rows_new)
+
+    @staticmethod
+    def _drop_temps(con) -> None:
+        for temp in ("_incoming", "_checked", "_source_files", "_rejected", "_reject_gaps", "_file_numbers",
+                     REJECTS_TABLE, REJECT_SCANS_TABLE):
+            con.execute(f"DROP TABLE IF EXISTS {temp}")
+
+
+def check_balance_chain(con: duckdb.DuckDBPyConnection, accounts_table: str | None = None) -> int:
+    """List the balance-chain breaks of raw.transactions in raw.balance_chain_breaks; return their count.
+
+    Per account in (txn_ts, txn_id) order, the expected balance is the previous row's balance_after (the
+    account's opening_balance for its first row) plus the amount of a credit or minus that of a debit.
+    balance_after is what the core system says: a break is reported, never corrected or quarantined.
+    accounts_table: a table of account_id whose chains to check again (the accounts an incremental load
+    touched); None checks every account.
+    """
+    if accounts_table and not _table_exists(con, RAW_SCHEMA, BALANCE_BREAKS_TABLE.split(".")[1]):
+        accounts_table = None  # nothing listed yet: check every account
+    only = f"WHERE t.account_id IN (SELECT account_id FROM {accounts_table})" if accounts_table else ""
+    breaks = f"""
+        WITH chained AS (
+            SELECT t.txn_id, t.account_id, t.txn_ts, t.balance_after,
+                   COALESCE(lag(t.balance_after) OVER (PARTITION BY t.account_id ORDER BY t.txn_ts, t.txn_id),
+                            a.opening_balance)
+                   + CASE t.direction WHEN 'credit' THEN t.amount ELSE -t.amount END AS expected_balance
+            FROM {RAW_SCHEMA}.transactions t
+            JOIN {RAW_SCHEMA}.accounts a USING (account_id)
+            {only}
+        )
+        SELECT txn_id, account_id, txn_ts, CAST(expected_balance AS DECIMAL(18,2)) AS expected_balance, balance_after
+        FROM chained
+        WHERE balance_after IS DISTINCT FROM expected_balance
+        ORDER BY account_id, txn_ts, txn_id
+        """
+    if accounts_table:
+        con.execute(f"DELETE FROM {BALANCE_BREAKS_TABLE} WHERE account_id IN (SELECT account_id FROM {accounts_table})")
+        con.execute(f"INSERT INTO {BALANCE_BREAKS_TABLE} {breaks}")
+    else:
+        con.execute(f"CREATE OR REPLACE TABLE {BALANCE_BREAKS_TABLE} AS {breaks}")
+    return con.execute(f"SELECT count(*) FROM {BALANCE_BREAKS_TABLE}").fetchone()[0]
+
+
+def load_all(
+    con: duckdb.DuckDBPyConnection, landing: Path, latest_valid_date: date | None = None, full: bool = False
+) -> dict[str, LoadResult]:
+    """Load every raw table in LOAD_ORDER; latest_valid_date and full as in load_table."""
+    latest = latest_valid_date or load_date()
+    return {t: load_table(con, t, landing, latest, full) for t in LOAD_ORDER}
 
 
 def _add_rejected_records(con, csv_sources: dict[str, tuple[int, str]]) -> None:
@@ -408,121 +815,3 @@ def _add_rejected_records(con, csv_sources: dict[str, tuple[int, str]]) -> None:
     )
 
 
-def _load_selects(
-    con, spec: Table, selects: list[str], labels: list[str], latest_valid_date: date,
-    csv_sources: dict[str, tuple[int, str]] | None = None,
-) -> LoadResult:
-    table = spec.name
-    con.execute("BEGIN")
-    try:
-        con.execute(f"DROP TABLE IF EXISTS {REJECTS_TABLE}")
-        con.execute(f"DROP TABLE IF EXISTS {REJECT_SCANS_TABLE}")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _incoming AS {' UNION ALL '.join(selects)}")
-        _add_rejected_records(con, csv_sources or {})
-        rows_in = con.execute("SELECT count(*) FROM _incoming").fetchone()[0]
-        if rows_in == 0 and table not in MAY_BE_EMPTY and not spec.optional:
-            raise IngestionError(
-                f"{', '.join(labels)}: no rows (header only) for required table {table}: it must not be empty"
-            )
-
-        accepted_keys = {}
-        for col in spec.columns:
-            if col.references and col.references.split(".")[0] != table:
-                parent, key = col.references.split(".")
-                accepted_keys[col.references] = f"(SELECT {_quote(key)} AS k FROM {RAW_SCHEMA}.{_quote(parent)})"
-        typed = ", ".join(f"{_typed_expr(c)} AS {_quote('t_' + c.name)}" for c in spec.columns)
-        reasons = ", ".join(_reason_exprs(spec, accepted_keys, latest_valid_date))
-        pk = ", ".join(_quote("t_" + k) for k in spec.primary_key)
-        con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE _checked AS
-            WITH typed AS (SELECT *, {typed} FROM _incoming),
-            reasoned AS (SELECT *, CASE WHEN _unparseable THEN '{UNPARSEABLE}'
-                ELSE NULLIF(concat_ws('; ', {reasons}), '') END AS _row_reason FROM typed),
-            ranked AS (
-                SELECT *, CASE WHEN _row_reason IS NULL THEN row_number() OVER (
-                    PARTITION BY {pk}, _row_reason IS NULL ORDER BY _file_no, _source_row) END AS _key_rank
-                FROM reasoned
-            )
-            SELECT *, COALESCE(_row_reason, CASE WHEN _key_rank > 1
-                THEN 'duplicate {'/'.join(spec.primary_key)} (first occurrence kept)' END) AS _reason
-            FROM ranked
-            """
-        )
-        out_cols = ", ".join(f"{_quote('t_' + c.name)} AS {_quote(c.name)}" for c in spec.columns)
-        casts = ", ".join(f"CAST({_quote(c.name)} AS {SQL_TYPES[c.type]}) AS {_quote(c.name)}" for c in spec.columns)
-        con.execute(
-            f"CREATE OR REPLACE TABLE {RAW_SCHEMA}.{_quote(table)} AS SELECT {casts} FROM ("
-            f"SELECT {out_cols} FROM _checked WHERE _reason IS NULL ORDER BY _file_no, _source_row)"
-        )
-        con.execute(f"DELETE FROM {QUARANTINE_TABLE} WHERE table_name = ?", [table])
-        record = ", ".join(f"{_quote(c.name)} := {_quote(c.name)}" for c in spec.columns)
-        con.execute(
-            f"INSERT INTO {QUARANTINE_TABLE} SELECT {_literal(table)}, _source_file, _source_row, _reason, "
-            f"CASE WHEN _unparseable THEN to_json(struct_pack(csv_line := _raw_line)) "
-            f"ELSE to_json(struct_pack({record})) END "
-            f"FROM _checked WHERE _reason IS NOT NULL ORDER BY _file_no, _source_row"
-        )
-        accepted = con.execute(f"SELECT count(*) FROM {RAW_SCHEMA}.{_quote(table)}").fetchone()[0]
-        reasons_count = dict(
-            con.execute(
-                f"SELECT reason, count(*) FROM {QUARANTINE_TABLE} WHERE table_name = ? GROUP BY reason ORDER BY 2 DESC, 1",
-                [table],
-            ).fetchall()
-        )
-        quarantined = sum(reasons_count.values())
-        if rows_in != accepted + quarantined:
-            raise IngestionError(
-                f"{table}: reconciliation failed: {rows_in} rows in, {accepted} accepted, {quarantined} quarantined"
-            )
-        _write_audit(con, table, labels, rows_in, accepted, quarantined)
-        for temp in ("_incoming", "_checked", "_source_files", "_rejected", "_reject_gaps", REJECTS_TABLE,
-                     REJECT_SCANS_TABLE):
-            con.execute(f"DROP TABLE IF EXISTS {temp}")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    return LoadResult(table, labels, rows_in, accepted, quarantined, reasons_count)
-
-
-def _write_audit(con, table, labels, rows_in, accepted, quarantined) -> None:
-    con.execute(f"DELETE FROM {AUDIT_TABLE} WHERE table_name = ?", [table])
-    con.execute(
-        f"INSERT INTO {AUDIT_TABLE} VALUES (?, ?, ?, ?, ?)", [table, ", ".join(labels), rows_in, accepted, quarantined]
-    )
-
-
-def check_balance_chain(con: duckdb.DuckDBPyConnection) -> int:
-    """List the balance-chain breaks of raw.transactions in raw.balance_chain_breaks; return their count.
-
-    Per account in (txn_ts, txn_id) order, the expected balance is the previous row's balance_after (the
-    account's opening_balance for its first row) plus the amount of a credit or minus that of a debit.
-    balance_after is what the core system says: a break is reported, never corrected or quarantined.
-    """
-    con.execute(
-        f"""
-        CREATE OR REPLACE TABLE {BALANCE_BREAKS_TABLE} AS
-        WITH chained AS (
-            SELECT t.txn_id, t.account_id, t.txn_ts, t.balance_after,
-                   COALESCE(lag(t.balance_after) OVER (PARTITION BY t.account_id ORDER BY t.txn_ts, t.txn_id),
-                            a.opening_balance)
-                   + CASE t.direction WHEN 'credit' THEN t.amount ELSE -t.amount END AS expected_balance
-            FROM {RAW_SCHEMA}.transactions t
-            JOIN {RAW_SCHEMA}.accounts a USING (account_id)
-        )
-        SELECT txn_id, account_id, txn_ts, CAST(expected_balance AS DECIMAL(18,2)) AS expected_balance, balance_after
-        FROM chained
-        WHERE balance_after IS DISTINCT FROM expected_balance
-        ORDER BY account_id, txn_ts, txn_id
-        """
-    )
-    return con.execute(f"SELECT count(*) FROM {BALANCE_BREAKS_TABLE}").fetchone()[0]
-
-
-def load_all(
-    con: duckdb.DuckDBPyConnection, landing: Path, latest_valid_date: date | None = None
-) -> dict[str, LoadResult]:
-    """Load every raw table in LOAD_ORDER; latest_valid_date as in load_table (None: today in Shanghai)."""
-    latest = latest_valid_date or load_date()
-    return {t: load_table(con, t, landing, latest) for t in LOAD_ORDER}

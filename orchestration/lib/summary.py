@@ -11,7 +11,8 @@ def warehouse_summary(database: Path, published: Path | None = None) -> dict:
     con = duckdb.connect(str(database), read_only=True)
     try:
         loads = con.execute(
-            "SELECT table_name, rows_in, rows_accepted, rows_quarantined FROM raw.load_audit ORDER BY table_name"
+            "SELECT table_name, rows_in, rows_accepted, rows_quarantined, load_mode, rows_new FROM raw.load_audit "
+            "ORDER BY table_name"
         ).fetchall()
         marts = [
             r[0]
@@ -23,7 +24,7 @@ def warehouse_summary(database: Path, published: Path | None = None) -> dict:
     finally:
         con.close()
     return {
-        "raw": [dict(zip(("table", "rows_in", "accepted", "quarantined"), r)) for r in loads],
+        "raw": [dict(zip(("table", "rows_in", "accepted", "quarantined", "load", "rows_read"), r)) for r in loads],
         "marts": mart_rows,
         "warehouse": str(database),
         "published": str(published) if published and (published / "serving" / "marts.duckdb").exists() else None,
@@ -32,9 +33,10 @@ def warehouse_summary(database: Path, published: Path | None = None) -> dict:
 
 def format_summary(summary: dict) -> str:
     lines = ["", "Raw tables (rows in = accepted + quarantined):"]
-    lines.append(f"  {'table':<26}{'rows in':>12}{'accepted':>12}{'quarantined':>13}")
+    lines.append(f"  {'table':<26}{'rows in':>12}{'accepted':>12}{'quarantined':>13}   last load (rows read)")
     for r in summary["raw"]:
-        lines.append(f"  {r['table']:<26}{r['rows_in']:>12,}{r['accepted']:>12,}{r['quarantined']:>13,}")
+        lines.append(f"  {r['table']:<26}{r['rows_in']:>12,}{r['accepted']:>12,}{r['quarantined']:>13,}"
+                     f"   {r['load']} ({r['rows_read']:,})")
     lines.append("  quarantined rows and their reasons: table raw.quarantine")
     lines.append("")
     lines.append("Marts (schema marts):")
