@@ -306,3 +306,36 @@ def test_mart_suites_attach_to_the_marts_and_catch_an_unmasked_phone(quality_dir
     leaked = _run("mart_dim_customers", _marts_warehouse(tmp_path / "leak.duckdb", "13812345678"))
     assert not leaked.passed and leaked.severity == dg.AssetCheckSeverity.ERROR
     assert "13812345678" not in json.dumps({k: str(v.value) for k, v in leaked.metadata.items()})
+
+
+def test_raw_suites_check_the_rows_the_last_load_added(tmp_path):
+    from orchestration.lib.quality import validate_table
+
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    landing = build_minimal_bank(tmp_path)
+    load_all(con, landing)
+    full = validate_table(con, "raw_customers")
+    assert full.scope == "all rows (full load)"
+    assert {o.element_count for o in full.outcomes if o.column == "customer_id"} == {2}
+    assert any(o.expectation == "expect_table_row_count_to_be_between" for o in full.outcomes)
+
+    write_csv(landing, "customers", [
+        {"customer_id": "C3", "home_branch_id": "B1", "mobile_phone": BAD_PHONE, "onboarded_date": "2026-01-02"},
+        {"customer_id": "C4", "home_branch_id": "B1", "mobile_phone": "", "onboarded_date": "2026-01-02"},
+    ], name="customers_2026-01-02.csv")
+    assert load_all(con, landing)["customers"].mode == "incremental"
+    batch = validate_table(con, "customers_contact")
+    assert batch.scope == "rows added by the last (incremental) load: 2 of 4"
+    phones = {o.expectation: o for o in batch.outcomes if o.column == "mobile_phone"}
+    assert phones["expect_column_values_to_not_be_null"].element_count == 2
+    assert phones["expect_column_values_to_not_be_null"].unexpected_count == 1  # C4, not C2 loaded before
+    assert phones["expect_column_values_to_match_regex"].unexpected_count == 1  # C3
+    # a minimum row count concerns the whole table: left out of a batch, where appending cannot break it
+    assert not any(o.expectation == "expect_table_row_count_to_be_between"
+                   for o in validate_table(con, "raw_customers").outcomes)
+
+    assert load_all(con, landing)["customers"].mode == "unchanged"
+    nothing = validate_table(con, "raw_customers")
+    assert nothing.success and nothing.scope == "rows added by the last (unchanged) load: 0 of 4"
+    assert {o.element_count for o in nothing.outcomes if o.element_count is not None} == {0}
+    con.close()

@@ -315,7 +315,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             [RAW_SCHEMA, AUDIT_TABLE.split(".")[1]],
         ).fetchall()
     }
-    if audit_columns and "changed_seq" not in audit_columns:
+    if audit_columns and "accepted_before" not in audit_columns:
         # A warehouse from before incremental loads: without its bookkeeping every table loads in full once.
         con.execute(f"DROP TABLE {AUDIT_TABLE}")
     con.execute(
@@ -323,8 +323,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         "rows_in BIGINT, rows_accepted BIGINT, rows_quarantined BIGINT, "
         "load_mode VARCHAR, plan VARCHAR, files_read VARCHAR, rows_new BIGINT, "
         "generation BIGINT, parent_generations VARCHAR, latest_valid_date DATE, load_seq BIGINT, last_full_seq BIGINT, "
-        "changed_seq BIGINT, "
-        "loaded_at TIMESTAMPTZ)"
+        "changed_seq BIGINT, accepted_before BIGINT, loaded_at TIMESTAMPTZ)"
     )
     con.execute(
         f"CREATE TABLE IF NOT EXISTS {LOAD_FILES_TABLE} (table_name VARCHAR, source_file VARCHAR, size_bytes BIGINT, "
@@ -536,6 +535,9 @@ class _Load:
         self.signatures, self.mode, self.plan, self.prev = signatures, mode, plan, prev
         self.rows_in = 0
         self.rows_new = 0
+        # Rows raw.<table> held before this load appended to it: the rows at and after this position (rowid)
+        # are the ones the load added, the batch the raw quality suites check.
+        self.accepted_before = 0
 
     @property
     def table(self) -> str:
@@ -569,6 +571,8 @@ class _Load:
         spec, table, incremental = self.spec, self.table, self.mode == "incremental"
         con.execute("BEGIN")
         try:
+            if incremental:
+                self.accepted_before = con.execute(f"SELECT count(*) FROM {RAW_SCHEMA}.{_quote(table)}").fetchone()[0]
             for temp in (REJECTS_TABLE, REJECT_SCANS_TABLE):
                 con.execute(f"DROP TABLE IF EXISTS {temp}")
             con.execute("CREATE OR REPLACE TEMP TABLE _file_numbers (label VARCHAR, file_no BIGINT)")
@@ -684,10 +688,11 @@ class _Load:
         quarantined = con.execute(f"SELECT count(*) FROM {QUARANTINE_TABLE} WHERE table_name = ?", [table]).fetchone()[0]
         con.execute(f"DELETE FROM {AUDIT_TABLE} WHERE table_name = ?", [table])
         con.execute(
-            f"INSERT INTO {AUDIT_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+            f"INSERT INTO {AUDIT_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
             [table, ", ".join(self.labels), rows_in, accepted, quarantined, self.mode, self.plan,
              ", ".join(self.read_labels if self.mode != "unchanged" else []), rows_new, generation,
-             json.dumps(parents, sort_keys=True), self.latest, seq, last_full, changed],
+             json.dumps(parents, sort_keys=True), self.latest, seq, last_full, changed,
+             0 if self.mode == "full" else self.accepted_before],
         )
         if self.mode == "full":
             con.execute(f"DELETE FROM {LOAD_FILES_TABLE} WHERE table_name = ?", [table])

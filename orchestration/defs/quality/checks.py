@@ -1,7 +1,8 @@
 """Great Expectations suites as Dagster asset checks: one check per suite in expectations/suites/.
 
 Each check runs its suite on the table the suite's `meta.table` names, attached to the asset
-`meta.asset` names (raw/<table> for the raw suites, marts/<model> for the mart_* suites). Severity: ERROR when a failed expectation has severity "error" in the suite, else WARN.
+`meta.asset` names (raw/<table> for the raw suites, marts/<model> for the mart_* suites). A raw suite
+checks the rows its table's last load added (all of them after a full load): metadata `rows_checked`. Severity: ERROR when a failed expectation has severity "error" in the suite, else WARN.
 A suite holding any error-severity expectation makes a blocking check: when it fails with ERROR, the
 assets downstream of its table do not run. Results carry counts and percentages only, never a value.
 The GE results (JSON) and Data Docs (HTML) go to settings.quality_dir().
@@ -45,6 +46,7 @@ def suite_check_result(outcome: SuiteOutcome, severity: dg.AssetCheckSeverity | 
                 "raised_exception": o.raised_exception,
             }
         )
+    metadata["rows_checked"] = outcome.scope
     metadata["failed_errors"] = sum(1 for o in outcome.failed if o.severity == ERROR)
     metadata["failed_warnings"] = sum(1 for o in outcome.failed if o.severity != ERROR)
     if outcome.results_path:
