@@ -1,12 +1,33 @@
 {#- One row per account per month in which it held a balance stretch: its monthly daily-average balance
     (月日均) and its point-in-time (时点) balance at the period end, in the account's currency and in CNY.
-    Stretches that overlap a month contribute balance × overlapping days. -#}
+    Stretches that overlap a month contribute balance × overlapping days.
+    Built incrementally by month: a run recomputes the latest month already built and after (or
+    [refresh_from_month, refresh_to_month) when set) from the stretches overlapping those months only, and
+    replaces those months whole. -#}
+{#- unique_key month_start: the delete removes every row of a rebuilt month, so an account that no longer
+    has a stretch in it does not keep a stale row, as it would with [account_id, month_start]. -#}
+{{ config(
+    materialized='incremental',
+    unique_key='month_start',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
+
+{%- set latest_month_built = '(select max(month_start) from ' ~ this ~ ')' %}
+
 with intervals as (
     select * from {{ ref('int_account_balance_intervals') }}
+    {%- if is_incremental() %}
+    -- only the stretches that reach into the window
+    where valid_to > {{ refresh_window_start(latest_month_built) }}
+    {%- endif %}
 ),
 
 months as (
     select * from {{ ref('int_months') }}
+    {%- if is_incremental() %}
+    where {{ in_refresh_window('month_start', latest_month_built) }}
+    {%- endif %}
 ),
 
 accounts as (

@@ -1,8 +1,25 @@
 {#- One row per customer per booking branch (the account's branch) per month with transactions: money in and out of the bank (进水/出水) in CNY,
     to and from other banks separately, and transaction counts. Moves between a customer's own
-    accounts in the bank and the bank's postings are not flows. -#}
+    accounts in the bank and the bank's postings are not flows.
+    Built incrementally by month: a run reads only the transactions of the latest month already built and
+    after (or of [refresh_from_month, refresh_to_month) when set) and replaces those months whole. -#}
+{#- unique_key month_start: the delete removes every row of a rebuilt month, so a customer-branch with no
+    flows left in it (say, a corrected booking branch) does not keep a stale row, as it would with
+    [customer_id, branch_id, month_start]. Every month of the window has transactions, so none is skipped. -#}
+{{ config(
+    materialized='incremental',
+    unique_key='month_start',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
+
+{%- set latest_month_built = '(select max(month_start) from ' ~ this ~ ')' %}
+
 with transactions as (
     select * from {{ ref('stg_bank__transactions') }}
+    {%- if is_incremental() %}
+    where {{ in_refresh_window('txn_date', latest_month_built) }}
+    {%- endif %}
 ),
 
 accounts as (
@@ -11,11 +28,17 @@ accounts as (
 
 months as (
     select * from {{ ref('int_months') }}
+    {%- if is_incremental() %}
+    where {{ in_refresh_window('month_start', latest_month_built) }}
+    {%- endif %}
 ),
 
 account_rates as (
     -- a foreign-currency account's flows convert at the month's rate, as its balances do
     select account_id, month_start, cny_per_unit from {{ ref('int_account_months') }}
+    {%- if is_incremental() %}
+    where {{ in_refresh_window('month_start', latest_month_built) }}
+    {%- endif %}
 ),
 
 months_of_transactions as (

@@ -1,10 +1,26 @@
 {#- One row per external transaction (money into or out of the bank) with the customer and the
     counterparty category from the churn_keywords seed. A keyword matches anywhere in the counterparty
     name, counterparty bank or memo; where several match, the longest keyword wins (then A-Z), so
-    "汽车贸易" reads as auto, not trade. -#}
+    "汽车贸易" reads as auto, not trade.
+    Built incrementally by transaction month: a run re-categorises the transactions of the latest month
+    already built and after (or of [refresh_from_month, refresh_to_month) when set) and replaces them by
+    txn_id. A change to the churn_keywords seed or to an account's customer needs a --full-refresh. -#}
+{#- unique_key txn_id, not a month: the table has no month column (adding one would change its contents),
+    and txn_id is its grain, so a re-read transaction replaces its old row wherever that row was. -#}
+{{ config(
+    materialized='incremental',
+    unique_key='txn_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
+
 with transactions as (
     select * from {{ ref('stg_bank__transactions') }}
     where flow_scope = 'external'
+    {%- if is_incremental() %}
+        and {{ in_refresh_window('txn_date',
+            '(select cast(' ~ dbt.date_trunc('month', 'max(txn_date)') ~ ' as date) from ' ~ this ~ ')') }}
+    {%- endif %}
 ),
 
 accounts as (
