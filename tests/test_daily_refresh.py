@@ -129,3 +129,25 @@ def test_the_refresh_moved_the_as_of_date_to_the_new_day(refreshed):
     after = con.execute("SELECT max(as_of_date) FROM intermediate.int_months").fetchone()[0]
     con.close()
     assert str(after) == LAST_DAY and str(before[0]) < LAST_DAY
+
+
+def test_history_delivered_again_rebuilds_the_models_from_scratch(refreshed):
+    """Last in this module: it refreshes the daily warehouse once more."""
+    daily, full, _, _ = refreshed
+    root, landing = daily.parent, daily.parent / "landing"
+    # Stale months in a model, as a refresh on top of corrected history would keep them.
+    con = duckdb.connect(str(daily))
+    con.execute("UPDATE intermediate.int_account_months SET avg_balance_cny = avg_balance_cny + 1 "
+                "WHERE month_start = DATE '2026-08-01'")
+    con.close()
+    history = landing / "transactions" / "transactions.csv"
+    history.write_bytes(history.read_bytes())  # the bank delivers the history file again
+    _run(root, landing, daily)
+    con = duckdb.connect(str(daily), read_only=True)
+    mode, plan = con.execute(
+        "SELECT load_mode, plan FROM raw.load_audit WHERE table_name = 'transactions'").fetchone()
+    con.close()
+    assert mode == "full" and "changed" in plan
+    got, expected = _tables(daily), _tables(full)
+    for name in expected:  # every model rebuilt from the files, August included
+        assert got[name] == expected[name], f"{name}: not rebuilt after the history was delivered again"

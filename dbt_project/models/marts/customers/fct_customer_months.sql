@@ -1,7 +1,8 @@
 {#- One row per customer per month of the window, from the month they joined (or the window start).
     Built incrementally: a run re-builds the latest month already built (the as-of month may have grown)
-    and every month after it; a monthly partition run (a backfill) re-builds exactly the months from
-    var('refresh_from_month') up to, not including, var('refresh_to_month'). -#}
+    and every month after it; a monthly partition run (a backfill) re-builds the months from
+    var('refresh_from_month') (or from the latest month built, if that is earlier: a catch-up) up to,
+    not including, var('refresh_to_month'). -#}
 {{ config(
     materialized='incremental',
     unique_key=['customer_id', 'month_start'],
@@ -207,12 +208,5 @@ final as (
 
 select * from final
 {% if is_incremental() %}
-where month_start >= {% if var('refresh_from_month', none) -%}
-    cast('{{ var("refresh_from_month") }}' as date)
-    {%- else -%}
-    (select max(month_start) from {{ this }})
-    {%- endif %}
-    {%- if var('refresh_to_month', none) %}
-    and month_start < cast('{{ var("refresh_to_month") }}' as date)
-    {%- endif %}
+where {{ in_refresh_window('month_start', '(select max(month_start) from ' ~ this ~ ')') }}
 {% endif %}
