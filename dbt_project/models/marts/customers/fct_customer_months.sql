@@ -11,6 +11,12 @@
 ) }}
 
 {%- set service_window = var('service_tier_watch_months') + var('service_tier_drop_months') %}
+{%- if is_incremental() %}
+{#- An incremental run reads the window's months and, before them, the months its tier windows and the
+    previous month's tier look back on (service_window months, at least one). -#}
+{%- set window_start = refresh_window_start('(select max(month_start) from ' ~ this ~ ')') %}
+{%- set context_start = 'cast(' ~ dbt.dateadd('month', -([service_window, 1] | max), window_start) ~ ' as date)' %}
+{%- endif %}
 
 with customers as (
     select * from {{ ref('stg_bank__customers') }}
@@ -22,10 +28,16 @@ accounts as (
 
 months as (
     select * from {{ ref('int_months') }}
+    {%- if is_incremental() %}
+    where month_start >= {{ context_start }}
+    {%- endif %}
 ),
 
 account_months as (
     select * from {{ ref('int_account_months') }}
+    {%- if is_incremental() %}
+    where month_start >= {{ context_start }}
+    {%- endif %}
 ),
 
 flows as (
@@ -39,6 +51,9 @@ flows as (
         sum(n_transactions) as n_transactions,
         sum(n_customer_transactions) as n_customer_transactions
     from {{ ref('int_customer_month_flows') }}
+    {%- if is_incremental() %}
+    where month_start >= {{ context_start }}
+    {%- endif %}
     group by customer_id, month_start
 ),
 
