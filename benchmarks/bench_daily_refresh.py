@@ -12,12 +12,9 @@ build; asserts nothing.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import resource
-import shutil
-import subprocess
 import sys
 import time
 from datetime import date
@@ -25,29 +22,16 @@ from pathlib import Path
 
 import duckdb
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import add_calendar, bank_arguments, dbt  # noqa: E402
 
 from orchestration.lib import quality  # noqa: E402
 from orchestration.lib.generator import DEFAULT_END_DATE, generate_bank, split_daily_delivery  # noqa: E402
 from orchestration.lib.ingest import load_all  # noqa: E402
-from orchestration.lib.workcalendar import build_calendar  # noqa: E402
 
 INCREMENTAL = ("int_account_balance_intervals", "int_account_months", "int_customer_month_flows",
                "int_transactions_categorised", "fct_customer_months")
-
-
-def dbt(args: list[str], env: dict) -> tuple[float, dict[str, float]]:
-    """Run dbt; return the wall time and each model's execution time."""
-    started = time.perf_counter()
-    proc = subprocess.run([str(Path(sys.prefix) / "bin" / "dbt"), *args, "--profiles-dir", "."],
-                          cwd=ROOT / "dbt_project", env=env, capture_output=True, text=True)
-    if proc.returncode != 0:
-        print(proc.stdout[-3000:])
-        raise SystemExit(f"dbt {' '.join(args)} failed")
-    elapsed = time.perf_counter() - started
-    results = json.loads((ROOT / "dbt_project" / "target" / "run_results.json").read_text())
-    return elapsed, {r["unique_id"].split(".")[-1]: r["execution_time"] for r in results["results"]}
 
 
 def timed(label: str, fn):
@@ -89,14 +73,8 @@ def build(env: dict, label: str, vars_: dict, full: bool) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--months", type=int, default=12)
-    parser.add_argument("--workdir", default="/tmp/bench-daily")
-    args = parser.parse_args()
-    work = Path(args.workdir)
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    args = bank_arguments("/tmp/bench-daily")
+    work = args.workdir
     landing, db = work / "landing", work / "warehouse.duckdb"
     env = {**os.environ, "BRANCH_RETENTION_DUCKDB": str(db)}
     quality.BUILD_DATA_DOCS = False
@@ -112,11 +90,7 @@ def main() -> None:
 
     print("history (first load, every model from scratch):")
     results = timed("ingest", lambda: load(db, landing))
-    con = duckdb.connect(str(db))
-    frame = build_calendar(2024, 2027).days  # noqa: F841 - read by DuckDB
-    con.execute("CREATE SCHEMA IF NOT EXISTS reference")
-    con.execute("CREATE OR REPLACE TABLE reference.working_days AS SELECT * FROM frame")
-    con.close()
+    add_calendar(db)
     print(f"    {results['transactions'].rows_accepted:,} transactions")
     timed("raw quality suites", lambda: raw_suites(db))
     dbt(["seed"], env)
@@ -137,9 +111,9 @@ def main() -> None:
     timed("ingest", lambda: load(db, landing, full=True))
     timed("raw quality suites", lambda: raw_suites(db))
     build(env, "full", month, full=True)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 / 1024
+    # (a child's peak would include this process's pages at the fork, so only this one is reported)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
-    print(f"peak RSS: dbt {peak:.2f} GiB, this process (ingestion, suites) {own:.2f} GiB")
+    print(f"peak RSS of this process (ingestion, quality suites): {own:.2f} GiB")
 
 
 if __name__ == "__main__":

@@ -10,35 +10,22 @@ ratio. Prints figures; asserts nothing.
 
 from __future__ import annotations
 
-import argparse
 import os
 import resource
-import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import duckdb
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import add_calendar, bank_arguments, dbt  # noqa: E402
 
 from orchestration.lib.generator import generate_bank  # noqa: E402
 from orchestration.lib.ingest import load_all  # noqa: E402
-from orchestration.lib.workcalendar import build_calendar  # noqa: E402
 
 BALANCE_MODELS = "+fct_customer_months +fct_branch_months"
-
-
-def dbt(args: list[str], env: dict) -> float:
-    started = time.perf_counter()
-    proc = subprocess.run([str(Path(sys.prefix) / "bin" / "dbt"), *args, "--profiles-dir", "."],
-                          cwd=ROOT / "dbt_project", env=env, capture_output=True, text=True)
-    if proc.returncode != 0:
-        print(proc.stdout[-3000:])
-        raise SystemExit(f"dbt {' '.join(args)} failed")
-    return time.perf_counter() - started
 
 
 def quadruple_transactions(db: Path) -> int:
@@ -76,14 +63,8 @@ def snapshot(db: Path) -> tuple:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--months", type=int, default=12)
-    parser.add_argument("--workdir", default="/tmp/bench-models")
-    args = parser.parse_args()
-    work = Path(args.workdir)
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    args = bank_arguments("/tmp/bench-models")
+    work = args.workdir
     landing, db = work / "landing", work / "warehouse.duckdb"
     env = {**os.environ, "BRANCH_RETENTION_DUCKDB": str(db)}
 
@@ -94,10 +75,8 @@ def main() -> None:
     t = time.perf_counter()
     con = duckdb.connect(str(db))
     results = load_all(con, landing)
-    frame = build_calendar(2024, 2027).days  # noqa: F841 - read by DuckDB
-    con.execute("CREATE SCHEMA IF NOT EXISTS reference")
-    con.execute("CREATE OR REPLACE TABLE reference.working_days AS SELECT * FROM frame")
     con.close()
+    add_calendar(db)
     n_txn = results["transactions"].rows_accepted
     print(f"ingest: {time.perf_counter() - t:.1f}s ({n_txn:,} transactions)", flush=True)
 
@@ -107,8 +86,8 @@ def main() -> None:
             t = time.perf_counter()
             n_txn = quadruple_transactions(db)
             print(f"split into 4: {n_txn:,} transactions ({time.perf_counter() - t:.1f}s)", flush=True)
-        balance = dbt(["run", "--full-refresh", "-s", *BALANCE_MODELS.split()], env)
-        whole = dbt(["run", "--full-refresh"], env)
+        balance, _ = dbt(["run", "--full-refresh", "-s", *BALANCE_MODELS.split()], env)
+        whole, _ = dbt(["run", "--full-refresh"], env)
         print(f"[{label}] {n_txn:,} transactions: balance and tier models {balance:.1f}s; every model {whole:.1f}s; "
               f"fct_customer_months rows, sum avg AUM, sum month-end AUM = {snapshot(db)}", flush=True)
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 / 1024
