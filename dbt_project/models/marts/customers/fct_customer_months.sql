@@ -13,9 +13,13 @@
 {%- set service_window = var('service_tier_watch_months') + var('service_tier_drop_months') %}
 {%- if is_incremental() %}
 {#- An incremental run reads the window's months and, before them, the months its tier windows and the
-    previous month's tier look back on (service_window months, at least one). -#}
+    previous month's tier look back on (service_window months, at least one), and the baseline month:
+    a customer's first month looks back on it, as in a full build. -#}
 {%- set window_start = refresh_window_start('(select max(month_start) from ' ~ this ~ ')') %}
-{%- set context_start = 'cast(' ~ dbt.dateadd('month', -([service_window, 1] | max), window_start) ~ ' as date)' %}
+{%- set context_months -%}
+    month_start >= cast({{ dbt.dateadd('month', -([service_window, 1] | max), window_start) }} as date)
+    or month_start in (select month_start from {{ ref('int_months') }} where is_baseline)
+{%- endset %}
 {%- endif %}
 
 with customers as (
@@ -29,14 +33,14 @@ accounts as (
 months as (
     select * from {{ ref('int_months') }}
     {%- if is_incremental() %}
-    where month_start >= {{ context_start }}
+    where {{ context_months }}
     {%- endif %}
 ),
 
 account_months as (
     select * from {{ ref('int_account_months') }}
     {%- if is_incremental() %}
-    where month_start >= {{ context_start }}
+    where {{ context_months }}
     {%- endif %}
 ),
 
@@ -52,7 +56,7 @@ flows as (
         sum(n_customer_transactions) as n_customer_transactions
     from {{ ref('int_customer_month_flows') }}
     {%- if is_incremental() %}
-    where month_start >= {{ context_start }}
+    where {{ context_months }}
     {%- endif %}
     group by customer_id, month_start
 ),
