@@ -11,20 +11,13 @@ from __future__ import annotations
 
 import duckdb
 
-from orchestration.lib.ingest import AUDIT_TABLE, RAW_SCHEMA
+from orchestration.lib.ingest import AUDIT_TABLE, RAW_SCHEMA, table_exists
 
 STATE_TABLE = f"{RAW_SCHEMA}.model_build_state"
 
 
-def _exists(con, qualified: str) -> bool:
-    schema, name = qualified.split(".")
-    return bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, name]
-    ).fetchone()[0])
-
-
 def _transactions_full_load(con) -> tuple[int, str] | None:
-    if not _exists(con, AUDIT_TABLE):
+    if not table_exists(con, *AUDIT_TABLE.split(".")):
         return None
     return con.execute(
         f"SELECT last_full_seq, plan FROM {AUDIT_TABLE} WHERE table_name = 'transactions'").fetchone()
@@ -33,7 +26,7 @@ def _transactions_full_load(con) -> tuple[int, str] | None:
 def full_rebuild_reason(con: duckdb.DuckDBPyConnection) -> str | None:
     """Why the next build must rebuild the incremental models from scratch, or None."""
     loaded = _transactions_full_load(con)
-    if loaded is None or not _exists(con, STATE_TABLE):
+    if loaded is None or not table_exists(con, *STATE_TABLE.split(".")):
         return None  # nothing built by this version yet: models that do not exist are built whole anyway
     built = con.execute(f"SELECT transactions_full_load FROM {STATE_TABLE}").fetchone()
     if built is not None and loaded[0] > built[0]:

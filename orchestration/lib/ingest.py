@@ -337,10 +337,11 @@ def _create_empty(con, spec: Table) -> None:
 
 
 def _landing_table_exists(con, table: str) -> bool:
-    return _table_exists(con, LANDING_SCHEMA, table)
+    return table_exists(con, LANDING_SCHEMA, table)
 
 
-def _table_exists(con, schema: str, table: str) -> bool:
+def table_exists(con, schema: str, table: str) -> bool:
+    """Whether schema.table exists in the warehouse."""
     return bool(
         con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
@@ -373,7 +374,7 @@ def _previous(con, table: str) -> _Previous | None:
         "WHERE table_name = ?",
         [table],
     ).fetchone()
-    if row is None or not _table_exists(con, RAW_SCHEMA, table):
+    if row is None or not table_exists(con, RAW_SCHEMA, table):
         return None
     files = {
         f: (size, mtime)
@@ -385,9 +386,11 @@ def _previous(con, table: str) -> _Previous | None:
                      row[0] == f"{LANDING_SCHEMA}.{table}")
 
 
-def _generation(con, table: str) -> int:
-    row = con.execute(f"SELECT generation FROM {AUDIT_TABLE} WHERE table_name = ?", [table]).fetchone()
-    return row[0] if row else 0
+def _audit_number(con, table: str, column: str) -> int:
+    """A number of the table's audit row: its generation, last_full_seq (the load number of its last full
+    load) or changed_seq (of its last load that changed it); 0 before its first load."""
+    row = con.execute(f"SELECT {column} FROM {AUDIT_TABLE} WHERE table_name = ?", [table]).fetchone()
+    return (row[0] or 0) if row else 0
 
 
 def _plan(con, spec: Table, prev: _Previous | None, current: dict[str, tuple[int, int]], latest: date,
@@ -411,7 +414,7 @@ def _plan(con, spec: Table, prev: _Previous | None, current: dict[str, tuple[int
     if prev.latest_valid_date is not None and latest < prev.latest_valid_date:
         return "full", f"latest valid date {latest} is earlier than the last load's {prev.latest_valid_date}"
     for parent in validation_parents(spec):
-        if prev.parent_generations.get(parent) != _generation(con, parent):
+        if prev.parent_generations.get(parent) != _audit_number(con, parent, "generation"):
             return "full", f"{parent} lost rows that this table may refer to"
     return "incremental", f"{len(new)} new file(s)" if new else "no new files"
 
@@ -479,11 +482,13 @@ def load_table(
     if table == "transactions":
         # Incrementally only the accounts with new rows are checked again, unless accounts (their opening
         # balances) were loaded in full since.
-        accounts_reloaded = prev is None or _last_full_seq(con, "accounts") > prev.load_seq
-        if result.mode == "unchanged" and not accounts_reloaded:
-            con.execute("CREATE OR REPLACE TEMP TABLE _touched_accounts (account_id VARCHAR)")
-        result.balance_chain_breaks = check_balance_chain(
-            con, None if result.mode == "full" or accounts_reloaded else "_touched_accounts")
+        accounts_reloaded = prev is None or _audit_number(con, "accounts", "last_full_seq") > prev.load_seq
+        if result.mode == "full" or accounts_reloaded:
+            result.balance_chain_breaks = check_balance_chain(con)
+        elif result.mode == "incremental":
+            result.balance_chain_breaks = check_balance_chain(con, "_touched_accounts")
+        else:  # unchanged: the breaks listed stand
+            result.balance_chain_breaks = breaks_listed(con)
     con.execute("DROP TABLE IF EXISTS _touched_accounts")
     if result.balance_chain_breaks:
         warnings.append(
@@ -496,22 +501,11 @@ def load_table(
     return result
 
 
-def _last_full_seq(con, table: str) -> int:
-    row = con.execute(f"SELECT last_full_seq FROM {AUDIT_TABLE} WHERE table_name = ?", [table]).fetchone()
-    return (row[0] or 0) if row else 0
-
-
-def _changed_seq(con, table: str) -> int:
-    """The load number of the last load that changed the table (full or incremental, not unchanged)."""
-    row = con.execute(f"SELECT changed_seq FROM {AUDIT_TABLE} WHERE table_name = ?", [table]).fetchone()
-    return (row[0] or 0) if row else 0
-
-
 def _next_generation(con, spec: Table, prev: _Previous | None, accepted: str | None = None) -> int:
     """A table's generation goes up when a full load drops a key value that other tables refer to; their
     accepted rows may then be orphans, so they load in full too. A load that only adds keeps it."""
     if prev is None:
-        return _generation(con, spec.name) + 1
+        return _audit_number(con, spec.name, "generation") + 1
     if accepted is None:  # an empty table: anything it held is gone
         lost = con.execute(f"SELECT count(*) FROM {RAW_SCHEMA}.{_quote(spec.name)}").fetchone()[0] > 0
     else:
@@ -550,7 +544,8 @@ class _Load:
         (a bad value, a duplicate of a row that stays accepted) cannot go away: those rows stay."""
         prev, conditions = self.prev, []
         if prev is not None:
-            changed = {p for p in validation_parents(self.spec) if _changed_seq(con, p) > prev.load_seq}
+            changed = {p for p in validation_parents(self.spec)
+                       if _audit_number(con, p, "changed_seq") > prev.load_seq}
             if changed - {"fx_rates"}:
                 conditions.append("q.reason LIKE '%orphan %'")
             if "fx_rates" in changed and self.table == "accounts":
@@ -578,13 +573,14 @@ class _Load:
             con.execute("CREATE OR REPLACE TEMP TABLE _file_numbers (label VARCHAR, file_no BIGINT)")
             if self.labels:
                 con.executemany("INSERT INTO _file_numbers VALUES (?, ?)", [[l, i] for i, l in enumerate(self.labels)])
+            recheck = self._recheck_select(con)
             if selects:
                 con.execute(
                     f"CREATE OR REPLACE TEMP TABLE _incoming AS SELECT *, FALSE AS _recheck FROM "
                     f"({' UNION ALL '.join(selects)})"
                 )
             else:
-                con.execute(f"CREATE OR REPLACE TEMP TABLE _incoming AS {self._recheck_select(con)} LIMIT 0")
+                con.execute(f"CREATE OR REPLACE TEMP TABLE _incoming AS {recheck} LIMIT 0")
             _add_rejected_records(con, csv_sources)
             self.rows_new = con.execute("SELECT count(*) FROM _incoming").fetchone()[0]
             self.rows_in = self.rows_new + (self.prev.rows_in if incremental else 0)
@@ -593,7 +589,7 @@ class _Load:
                     f"{', '.join(self.labels)}: no rows (header only) for required table {table}: it must not be empty"
                 )
             if incremental:
-                con.execute(f"INSERT INTO _incoming BY NAME {self._recheck_select(con)}")
+                con.execute(f"INSERT INTO _incoming BY NAME {recheck}")
                 if not con.execute("SELECT count(*) FROM _incoming").fetchone()[0]:
                     self.mode = "unchanged"
                     self.record(con, rows_in=self.rows_in, rows_new=0, generation=self.prev.generation)
@@ -681,9 +677,9 @@ class _Load:
         """Write the table's audit row and its files (inside the load's transaction)."""
         table = self.table
         seq = con.execute(f"SELECT COALESCE(max(load_seq), 0) + 1 FROM {AUDIT_TABLE}").fetchone()[0]
-        last_full = seq if self.mode == "full" else _last_full_seq(con, table)
-        changed = _changed_seq(con, table) if self.mode == "unchanged" else seq
-        parents = {p: _generation(con, p) for p in validation_parents(self.spec)}
+        last_full = seq if self.mode == "full" else _audit_number(con, table, "last_full_seq")
+        changed = _audit_number(con, table, "changed_seq") if self.mode == "unchanged" else seq
+        parents = {p: _audit_number(con, p, "generation") for p in validation_parents(self.spec)}
         accepted = con.execute(f"SELECT count(*) FROM {RAW_SCHEMA}.{_quote(table)}").fetchone()[0]
         quarantined = con.execute(f"SELECT count(*) FROM {QUARANTINE_TABLE} WHERE table_name = ?", [table]).fetchone()[0]
         con.execute(f"DELETE FROM {AUDIT_TABLE} WHERE table_name = ?", [table])
@@ -696,7 +692,7 @@ class _Load:
         )
         if self.mode == "full":
             con.execute(f"DELETE FROM {LOAD_FILES_TABLE} WHERE table_name = ?", [table])
-        new_files = [l for l in self.labels if l in self.signatures and (self.mode == "full" or l in self.read_labels)]
+        new_files = [l for l in self.read_labels if l in self.signatures]  # a landing.* table has no file
         if new_files:
             con.executemany(
                 f"INSERT OR REPLACE INTO {LOAD_FILES_TABLE} VALUES (?, ?, ?, ?, ?)",
@@ -734,7 +730,7 @@ def check_balance_chain(con: duckdb.DuckDBPyConnection, accounts_table: str | No
     accounts_table: a table of account_id whose chains to check again (the accounts an incremental load
     touched); None checks every account.
     """
-    if accounts_table and not _table_exists(con, RAW_SCHEMA, BALANCE_BREAKS_TABLE.split(".")[1]):
+    if accounts_table and not table_exists(con, *BALANCE_BREAKS_TABLE.split(".")):
         accounts_table = None  # nothing listed yet: check every account
     only = f"WHERE t.account_id IN (SELECT account_id FROM {accounts_table})" if accounts_table else ""
     breaks = f"""
@@ -757,6 +753,13 @@ def check_balance_chain(con: duckdb.DuckDBPyConnection, accounts_table: str | No
         con.execute(f"INSERT INTO {BALANCE_BREAKS_TABLE} {breaks}")
     else:
         con.execute(f"CREATE OR REPLACE TABLE {BALANCE_BREAKS_TABLE} AS {breaks}")
+    return breaks_listed(con)
+
+
+def breaks_listed(con: duckdb.DuckDBPyConnection) -> int:
+    """The balance-chain breaks listed in raw.balance_chain_breaks (checking every account if none are yet)."""
+    if not table_exists(con, *BALANCE_BREAKS_TABLE.split(".")):
+        return check_balance_chain(con)
     return con.execute(f"SELECT count(*) FROM {BALANCE_BREAKS_TABLE}").fetchone()[0]
 
 

@@ -128,14 +128,11 @@ def suite_columns(config: dict) -> list[str]:
 def runtime_parameters(con, latest_valid_date: date | None = None) -> dict:
     """The suite parameters: valid date range and the currencies an account may hold."""
     from orchestration.lib.contract import BASE_CURRENCY
-    from orchestration.lib.ingest import load_date
+    from orchestration.lib.ingest import load_date, table_exists
 
     latest = latest_valid_date or load_date()
     currencies = [BASE_CURRENCY]
-    has_rates = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = 'fx_rates'"
-    ).fetchone()[0]
-    if has_rates:
+    if table_exists(con, "raw", "fx_rates"):
         currencies += [r[0] for r in con.execute(
             "SELECT DISTINCT currency FROM raw.fx_rates WHERE currency IS NOT NULL ORDER BY 1").fetchall()]
     return {
