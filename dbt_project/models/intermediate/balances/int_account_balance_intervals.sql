@@ -19,13 +19,7 @@
     cast({{ dbt.date_trunc('month', dbt.dateadd('day', -1, 'max(valid_to)') | trim) | trim }} as date)
 {%- endset -%}
 {%- set window_start_query -%}
-    {%- if var('refresh_from_month', none) -%}
-    select case when {{ latest_month_built }} < cast('{{ var("refresh_from_month") }}' as date)
-        then {{ latest_month_built }} else cast('{{ var("refresh_from_month") }}' as date) end as window_start
-    from {this}
-    {%- else -%}
-    select {{ latest_month_built }} as window_start from {this}
-    {%- endif -%}
+    select {{ refresh_window_start(latest_month_built) }} as window_start from {this}
 {%- endset -%}
 {{ config(
     materialized='incremental',
