@@ -55,7 +55,7 @@ def run_pipeline(landing: Path | None = None, warehouse: Path | None = None, as_
 
     import dagster as dg
 
-    from orchestration.definitions import defs
+    defs = _definitions()
 
     # INFO, not DEBUG: one line per asset and its row counts, not every engine event.
     loggers = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
@@ -67,12 +67,39 @@ def run_pipeline(landing: Path | None = None, warehouse: Path | None = None, as_
         if not ingest.success:
             return False
         partition = month or latest_data_month(settings.warehouse_path())
+        if partition not in _partition_keys(defs):
+            # The monthly partitions start at the data's first month, known only now that it is loaded.
+            defs = _definitions(reload=True)
         print(f"== building and publishing the marts for {partition[:7]} (transform_job) ==", flush=True)
         dbt_config = {"as_of_date": as_of_date, "full_refresh": full}
         run_config = {**loggers, "ops": {"branch_retention_dbt_assets": {"config": dbt_config}}}
         transform = defs.resolve_job_def("transform_job").execute_in_process(
             instance=instance, raise_on_error=False, run_config=run_config, partition_key=partition)
         return transform.success
+
+
+def _definitions(reload: bool = False):
+    """The Definitions object; reload=True builds it again, so the monthly partitions start at the first month
+    of the data just loaded (settings.first_partition_month)."""
+    import importlib
+
+    import orchestration.definitions
+
+    if reload:
+        import orchestration.defs.automation.jobs
+        import orchestration.defs.dbt.assets
+        import orchestration.defs.publishing.assets
+
+        for module in (orchestration.defs.dbt.assets, orchestration.defs.publishing.assets,
+                       orchestration.defs.automation.jobs, orchestration.definitions):
+            importlib.reload(module)
+    return orchestration.definitions.defs
+
+
+def _partition_keys(defs) -> set[str]:
+    from orchestration.defs.dbt.assets import monthly_partitions
+
+    return set(monthly_partitions.get_partition_keys())
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

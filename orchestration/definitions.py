@@ -10,7 +10,7 @@ from orchestration.defs.dbt.assets import branch_retention_dbt_assets, dbt_resou
 from orchestration.defs.ingestion.assets import raw_assets
 from orchestration.defs.publishing.assets import published_marts
 from orchestration.defs.quality.checks import quality_checks
-from orchestration.defs.reference.assets import working_days
+from orchestration.defs.reference.assets import data_window, working_days
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib import settings
 
@@ -18,7 +18,7 @@ from orchestration.lib import settings
 os.environ.setdefault(settings.WAREHOUSE_ENV, str(settings.warehouse_path()))
 
 defs = dg.Definitions(
-    assets=[*raw_assets, working_days, branch_retention_dbt_assets, published_marts],
+    assets=[*raw_assets, data_window, working_days, branch_retention_dbt_assets, published_marts],
     asset_checks=[*quality_checks],
     jobs=[ingest_job, transform_job, main_job],
     schedules=[daily_refresh],

@@ -67,6 +67,14 @@ class Table:
     optional: bool = False  # the whole table may be absent (not just empty)
     description: str = ""
     parents: tuple[str, ...] = field(default=())
+    # The first day a row of this table can change in the month-incremental models, as a SQL expression over
+    # the row (alias r) and the other raw tables ({raw}.<table>): a load that accepts, changes or removes the
+    # row makes the next build rebuild from that day's month (docs/rules.md section 11). None: the table
+    # feeds no incremental model (the models reading it are rebuilt whole on every run).
+    affects_months_from: str | None = None
+    # The column that dates a row in the data window: a row dated after the data's last transaction day is
+    # not yet part of the marts for that as-of date, and the load audit counts it as a warning.
+    window_date: str | None = None
 
     @property
     def column_names(self) -> list[str]:
@@ -81,11 +89,12 @@ class Table:
         return next(c for c in self.columns if c.name == name)
 
 
-def _table(name, columns, primary_key, optional=False, description=""):
+def _table(name, columns, primary_key, optional=False, description="", affects_months_from=None, window_date=None):
     parents = tuple(
         dict.fromkeys(c.references.split(".")[0] for c in columns if c.references and c.references.split(".")[0] != name)
     )
-    return Table(name, tuple(columns), tuple(primary_key), optional, description, parents)
+    return Table(name, tuple(columns), tuple(primary_key), optional, description, parents, affects_months_from,
+                 window_date)
 
 
 C = Column
@@ -137,6 +146,10 @@ TABLES: dict[str, Table] = {
             ],
             ["customer_id"],
             description="one row per customer, prospects (no account) included",
+            # a customer's months start at onboarding or at their first account, whichever is earlier
+            affects_months_from="LEAST(r.onboarded_date, (SELECT min(a.opened_date) FROM {raw}.accounts a "
+            "WHERE a.customer_id = r.customer_id))",
+            window_date="onboarded_date",
         ),
         _table(
             "accounts",
@@ -155,6 +168,10 @@ TABLES: dict[str, Table] = {
             ],
             ["account_id"],
             description="one row per account of any product, closed ones included",
+            # its balances start at opening; a transaction dated before the opening day counts in that month's flows
+            affects_months_from="LEAST(r.opened_date, (SELECT min(CAST(t.txn_ts AS DATE)) FROM {raw}.transactions t "
+            "WHERE t.account_id = r.account_id))",
+            window_date="opened_date",
         ),
         _table(
             "transactions",
@@ -174,6 +191,7 @@ TABLES: dict[str, Table] = {
             ],
             ["txn_id"],
             description="one row per posted transaction",
+            affects_months_from="CAST(r.txn_ts AS DATE)",
         ),
         _table(
             "contact_logs",
@@ -187,6 +205,7 @@ TABLES: dict[str, Table] = {
             ],
             ["contact_id"],
             description="one row per contact attempt by a staff member",
+            window_date="contact_ts",
         ),
         _table(
             "complaints",
@@ -200,6 +219,7 @@ TABLES: dict[str, Table] = {
             ],
             ["complaint_id"],
             description="one row per complaint",
+            window_date="created_ts",
         ),
         _table(
             "withdrawal_registrations",
@@ -216,6 +236,7 @@ TABLES: dict[str, Table] = {
             ],
             ["registration_id"],
             description="one row per large-withdrawal registration (大额取现登记)",
+            window_date="registered_ts",
         ),
         _table(
             "fx_rates",
@@ -227,6 +248,10 @@ TABLES: dict[str, Table] = {
             ["currency", "rate_date"],
             optional=True,
             description="one row per currency per day: CNY for one unit",
+            # a month converts at the latest rate on or before its end, and months before a currency's first
+            # rate at that first rate: a new or removed first rate changes every month before it
+            affects_months_from="CASE WHEN r.rate_date > (SELECT min(f.rate_date) FROM {raw}.fx_rates f "
+            "WHERE f.currency = r.currency) THEN r.rate_date ELSE DATE '1900-01-01' END",
         ),
     ]
 }

@@ -63,6 +63,11 @@ QUARANTINE_TABLE = f"{RAW_SCHEMA}.quarantine"
 AUDIT_TABLE = f"{RAW_SCHEMA}.load_audit"
 LOAD_FILES_TABLE = f"{RAW_SCHEMA}.load_files"  # each file loaded: size and modification time
 BALANCE_BREAKS_TABLE = f"{RAW_SCHEMA}.balance_chain_breaks"
+# One row per load that accepted, changed or removed rows an incremental model reads: the first month they
+# belong to. The dbt models rebuild from there (macros/incremental/refresh_window.sql).
+LOAD_CHANGES_TABLE = f"{RAW_SCHEMA}.load_changes"
+# affected_from for a change whose months cannot be bounded (a first load, a new earliest fx rate): all.
+ALL_MONTHS = date(1900, 1, 1)
 # Tables a user may already hold in the warehouse instead of files (DOMAIN section 9).
 LANDING_SCHEMA = "landing"
 FILE_SUFFIXES = (".csv", ".parquet", ".pq")
@@ -325,10 +330,31 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         "generation BIGINT, parent_generations VARCHAR, latest_valid_date DATE, load_seq BIGINT, last_full_seq BIGINT, "
         "changed_seq BIGINT, accepted_before BIGINT, loaded_at TIMESTAMPTZ)"
     )
+    # Rows dated after the data's last transaction day (orchestration/lib/data_window.py): not yet in the marts.
+    con.execute(f"ALTER TABLE {AUDIT_TABLE} ADD COLUMN IF NOT EXISTS rows_after_data_end BIGINT")
     con.execute(
         f"CREATE TABLE IF NOT EXISTS {LOAD_FILES_TABLE} (table_name VARCHAR, source_file VARCHAR, size_bytes BIGINT, "
         "mtime_ns BIGINT, load_seq BIGINT, PRIMARY KEY (table_name, source_file))"
     )
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {LOAD_CHANGES_TABLE} (load_seq BIGINT, table_name VARCHAR, affected_from DATE, "
+        "recorded_at TIMESTAMPTZ)"
+    )
+
+
+def _affected_from(con, spec: Table, rows: str) -> date | None:
+    """The first month (its first day) that the rows of `rows` (a relation with the contract's column names)
+    can change in the month-incremental models, by the table's rule (Table.affects_months_from); None when
+    there are none or the table feeds no incremental model."""
+    if spec.affects_months_from is None:
+        return None
+    needed = set(re.findall(r"\{raw\}\.(\w+)", spec.affects_months_from))
+    if not all(table_exists(con, RAW_SCHEMA, t) for t in needed):
+        first = con.execute(f"SELECT count(*) FROM {rows}").fetchone()[0]
+        return ALL_MONTHS if first else None
+    expr = spec.affects_months_from.replace("{raw}", RAW_SCHEMA)
+    first = con.execute(f"SELECT min(CAST({expr} AS DATE)) FROM {rows} r").fetchone()[0]
+    return None if first is None else max(first.replace(day=1), ALL_MONTHS)
 
 
 def _create_empty(con, spec: Table) -> None:
@@ -467,6 +493,9 @@ def load_table(
                 warnings.append(f"no files for {table} in {landing / table}: loaded as an empty table")
                 con.execute("BEGIN")
                 generation = _next_generation(con, spec, prev)
+                if spec.affects_months_from is not None and prev is not None and table_exists(con, RAW_SCHEMA, table):
+                    had_rows = con.execute(f"SELECT count(*) FROM {RAW_SCHEMA}.{_quote(table)}").fetchone()[0]
+                    load.affected_from = ALL_MONTHS if had_rows else None
                 _create_empty(con, spec)
                 con.execute(f"DELETE FROM {QUARANTINE_TABLE} WHERE table_name = ?", [table])
                 load.record(con, rows_in=0, rows_new=0, generation=generation)
@@ -532,6 +561,8 @@ class _Load:
         # Rows raw.<table> held before this load appended to it: the rows at and after this position (rowid)
         # are the ones the load added, the batch the raw quality suites check.
         self.accepted_before = 0
+        # The first month this load changed in the month-incremental models (None: none).
+        self.affected_from: date | None = None
 
     @property
     def table(self) -> str:
@@ -608,12 +639,25 @@ class _Load:
             if incremental:
                 generation = self.prev.generation
                 con.execute(f"INSERT INTO {RAW_SCHEMA}.{_quote(table)} {accepted_rows}")
+                # the rows just appended (released orphans included) are the change
+                self.affected_from = _affected_from(
+                    con, spec, f"(SELECT * FROM {RAW_SCHEMA}.{_quote(table)} OFFSET {self.accepted_before})")
                 con.execute(
                     f"DELETE FROM {QUARANTINE_TABLE} WHERE table_name = ? AND (source_file, source_row) IN "
                     "(SELECT _source_file, _source_row FROM _incoming WHERE _recheck)", [table]
                 )
             else:
                 generation = _next_generation(con, spec, self.prev, "(SELECT * FROM _checked WHERE _reason IS NULL)")
+                if spec.affects_months_from is not None and table_exists(con, RAW_SCHEMA, table):
+                    # the change is what differs from the table the last load left: added, altered or gone rows
+                    con.execute(f"CREATE OR REPLACE TEMP TABLE _accepted AS {accepted_rows}")
+                    old = f"{RAW_SCHEMA}.{_quote(table)}"
+                    self.affected_from = _affected_from(
+                        con, spec, f"((SELECT * FROM _accepted EXCEPT SELECT * FROM {old}) UNION ALL "
+                                   f"(SELECT * FROM {old} EXCEPT SELECT * FROM _accepted))")
+                    accepted_rows = "SELECT * FROM _accepted"
+                else:
+                    self.affected_from = ALL_MONTHS if spec.affects_months_from is not None else None
                 con.execute(f"CREATE OR REPLACE TABLE {RAW_SCHEMA}.{_quote(table)} AS {accepted_rows}")
                 con.execute(f"DELETE FROM {QUARANTINE_TABLE} WHERE table_name = ?", [table])
             record = ", ".join(f"{_quote(c.name)} := {_quote(c.name)}" for c in spec.columns)
@@ -684,12 +728,16 @@ class _Load:
         quarantined = con.execute(f"SELECT count(*) FROM {QUARANTINE_TABLE} WHERE table_name = ?", [table]).fetchone()[0]
         con.execute(f"DELETE FROM {AUDIT_TABLE} WHERE table_name = ?", [table])
         con.execute(
-            f"INSERT INTO {AUDIT_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+            f"INSERT INTO {AUDIT_TABLE} (table_name, files, rows_in, rows_accepted, rows_quarantined, load_mode, plan, "
+            "files_read, rows_new, generation, parent_generations, latest_valid_date, load_seq, last_full_seq, "
+            "changed_seq, accepted_before, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
             [table, ", ".join(self.labels), rows_in, accepted, quarantined, self.mode, self.plan,
              ", ".join(self.read_labels if self.mode != "unchanged" else []), rows_new, generation,
              json.dumps(parents, sort_keys=True), self.latest, seq, last_full, changed,
              0 if self.mode == "full" else self.accepted_before],
         )
+        if self.affected_from is not None:
+            con.execute(f"INSERT INTO {LOAD_CHANGES_TABLE} VALUES (?, ?, ?, now())", [seq, table, self.affected_from])
         if self.mode == "full":
             con.execute(f"DELETE FROM {LOAD_FILES_TABLE} WHERE table_name = ?", [table])
         new_files = [l for l in self.read_labels if l in self.signatures]  # a landing.* table has no file
@@ -716,7 +764,7 @@ class _Load:
 
     @staticmethod
     def _drop_temps(con) -> None:
-        for temp in ("_incoming", "_checked", "_source_files", "_rejected", "_reject_gaps", "_file_numbers",
+        for temp in ("_incoming", "_checked", "_accepted", "_source_files", "_rejected", "_reject_gaps", "_file_numbers",
                      REJECTS_TABLE, REJECT_SCANS_TABLE):
             con.execute(f"DROP TABLE IF EXISTS {temp}")
 

@@ -39,14 +39,25 @@ def quality_dir() -> Path:
 
 # Where the marts are published for BI tools (serving DuckDB file and Parquet).
 PUBLISH_ENV = "BRANCH_RETENTION_PUBLISH_DIR"
-# First month of the monthly partitions (YYYY-MM-01): the earliest month a backfill can rebuild.
+# First month of the monthly partitions (YYYY-MM-01): the earliest month a backfill can rebuild. Unset: the
+# first month of the data loaded (the data window file), else the current month (nothing loaded yet).
 FIRST_MONTH_ENV = "BRANCH_RETENTION_FIRST_MONTH"
-DEFAULT_FIRST_MONTH = "2024-01-01"
 
 
 def publish_dir() -> Path:
     return Path(os.environ.get(PUBLISH_ENV) or DEFAULT_DATA_DIR / "published").resolve()
 
 
+def data_window_file() -> Path:
+    """The loaded data's first and last transaction day (orchestration/lib/data_window.py), beside the warehouse."""
+    warehouse = warehouse_path()
+    return warehouse.with_name(warehouse.name + ".data_window.json")
+
+
 def first_partition_month() -> str:
-    return os.environ.get(FIRST_MONTH_ENV) or DEFAULT_FIRST_MONTH
+    from datetime import date
+
+    from orchestration.lib.data_window import read_first_month
+
+    return (os.environ.get(FIRST_MONTH_ENV) or read_first_month(data_window_file())
+            or date.today().strftime("%Y-%m-01"))

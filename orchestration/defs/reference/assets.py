@@ -4,15 +4,42 @@ import dagster as dg
 
 from orchestration.defs.ingestion.assets import raw_asset_key
 from orchestration.defs.resources import WarehouseResource
+from orchestration.lib import settings
+from orchestration.lib.contract import LOAD_ORDER
+from orchestration.lib.data_window import measure_data_window, write_window_file
 from orchestration.lib.workcalendar import build_calendar
 
 REFERENCE_SCHEMA = "reference"
 
 
 @dg.asset(
+    key=dg.AssetKey(["raw", "data_window"]),
+    group_name="raw",
+    deps=[raw_asset_key(t) for t in LOAD_ORDER],
+    description="The loaded extract's first and last transaction day: the months the marts cover and the first "
+    "monthly partition come from it. Counts, per dated table, the rows dated after the last transaction day "
+    "(not yet part of the marts; raw.load_audit.rows_after_data_end) and warns about them.",
+    kinds={"duckdb"},
+)
+def data_window(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        window = measure_data_window(con)
+    write_window_file(window, settings.data_window_file())
+    for warning in window.warnings:
+        context.log.warning(warning)
+    return dg.MaterializeResult(
+        metadata={
+            "first_day": str(window.first_day),
+            "last_day": str(window.last_day),
+            "rows_after_data_end": dg.MetadataValue.json(window.rows_after_data_end),
+        }
+    )
+
+
+@dg.asset(
     key=dg.AssetKey([REFERENCE_SCHEMA, "working_days"]),
     group_name="raw",
-    deps=[raw_asset_key("transactions")],
+    deps=[data_window],
     description="reference.working_days: one row per day from the year before the first transaction to the year "
     "after the last, with working days, public holidays and make-up workdays (调休) from the chinese_calendar "
     "library; years it does not know count weekends only, with a warning. Overrides: seed calendar_overrides.",

@@ -3,9 +3,11 @@
     and every month after it; a monthly partition run (a backfill) re-builds the months from
     var('refresh_from_month') (or from the latest month built, if that is earlier: a catch-up) up to,
     not including, var('refresh_to_month'). -#}
+{#- unique_key month_start: the delete removes every row of a rebuilt month, so a customer whose months
+    changed (a corrected onboarding date) keeps no stale row, as it would with [customer_id, month_start]. -#}
 {{ config(
     materialized='incremental',
-    unique_key=['customer_id', 'month_start'],
+    unique_key='month_start',
     incremental_strategy='delete+insert',
     on_schema_change='fail'
 ) }}
