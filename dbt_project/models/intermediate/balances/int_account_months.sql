@@ -1,5 +1,7 @@
 {#- One row per account per month in which it held a balance stretch: its monthly daily-average balance
-    (月日均) and its point-in-time (时点) balance at the period end, in the account's currency and in CNY.
+    (月日均) and its point-in-time (时点) balance at the period end, in the account's currency and in CNY;
+    and, split from them, the balance counted as assets (each day at no less than zero) and the overdraft
+    (what the account owed on the days it stood below zero: debt, not negative assets).
     Stretches that overlap a month contribute balance × overlapping days.
     Built incrementally by month: a run recomputes the latest month already built and after (or
     [refresh_from_month, refresh_to_month) when set) from the stretches overlapping those months only, and
@@ -61,7 +63,10 @@ account_months as (
         account_id,
         month_start,
         sum(balance * days_held) / max(days_counted) as avg_balance,
-        sum(period_end_balance) as month_end_balance
+        sum(period_end_balance) as month_end_balance,
+        -- below zero the account holds debt, not negative assets (docs/rules.md section 3)
+        sum(case when balance < 0 then -balance * days_held else 0 end) / max(days_counted) as avg_overdraft,
+        sum(case when period_end_balance < 0 then -period_end_balance else 0 end) as month_end_overdraft
     from stretch_months
     group by account_id, month_start
 ),
@@ -104,7 +109,14 @@ select
     account_months.month_end_balance,
     case when accounts.currency = 'CNY' then 1 else rates.cny_per_unit end as cny_per_unit,
     account_months.avg_balance * case when accounts.currency = 'CNY' then 1 else rates.cny_per_unit end as avg_balance_cny,
-    account_months.month_end_balance * case when accounts.currency = 'CNY' then 1 else rates.cny_per_unit end as month_end_balance_cny
+    account_months.month_end_balance * case when accounts.currency = 'CNY' then 1 else rates.cny_per_unit end as month_end_balance_cny,
+    -- the balance counted as assets: each day's balance at no less than zero; and the overdraft beside it
+    (account_months.avg_balance + account_months.avg_overdraft)
+        * case when accounts.currency = 'CNY' then 1 else rates.cny_per_unit end as avg_asset_balance_cny,
+    (account_months.month_end_balance + account_months.month_end_overdraft)
+        * case when accounts.currency = 'CNY' then 1 else rates.cny_per_unit end as month_end_asset_balance_cny,
+    account_months.avg_overdraft * case when accounts.currency = 'CNY' then 1 else rates.cny_per_unit end as avg_overdraft_cny,
+    account_months.month_end_overdraft * case when accounts.currency = 'CNY' then 1 else rates.cny_per_unit end as month_end_overdraft_cny
 from account_months
 inner join accounts on account_months.account_id = accounts.account_id
 left join rates

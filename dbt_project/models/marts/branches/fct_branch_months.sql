@@ -15,10 +15,13 @@ balances as (
     select
         branch_id,
         month_start,
-        sum(case when is_deposit then avg_balance_cny else 0 end) as monthly_avg_deposit,
-        sum(case when is_deposit then month_end_balance_cny else 0 end) as month_end_deposit,
-        sum(case when is_aum then avg_balance_cny else 0 end) as monthly_avg_aum,
-        sum(case when is_aum then month_end_balance_cny else 0 end) as month_end_aum
+        -- balances at no less than zero per account: an overdraft is debt, reported on its own
+        sum(case when is_deposit then avg_asset_balance_cny else 0 end) as monthly_avg_deposit,
+        sum(case when is_deposit then month_end_asset_balance_cny else 0 end) as month_end_deposit,
+        sum(case when is_aum then avg_asset_balance_cny else 0 end) as monthly_avg_aum,
+        sum(case when is_aum then month_end_asset_balance_cny else 0 end) as month_end_aum,
+        sum(case when is_aum then avg_overdraft_cny else 0 end) as monthly_avg_overdraft,
+        sum(case when is_aum then month_end_overdraft_cny else 0 end) as month_end_overdraft
     from {{ ref('int_account_months') }}
     group by branch_id, month_start
 ),
@@ -82,6 +85,8 @@ final as (
         {{ money('coalesce(balances.month_end_deposit, 0)') }} as month_end_deposit,
         {{ money('coalesce(balances.monthly_avg_aum, 0)') }} as monthly_avg_aum,
         {{ money('coalesce(balances.month_end_aum, 0)') }} as month_end_aum,
+        {{ money('coalesce(balances.monthly_avg_overdraft, 0)') }} as monthly_avg_overdraft,
+        {{ money('coalesce(balances.month_end_overdraft, 0)') }} as month_end_overdraft,
         -- 存款偏离度: how far the month-end deposit stands above the month's daily average, from the
         -- amounts rounded to the fen, so a rebuild gives the same figure to the last digit
         case when {{ money('balances.monthly_avg_deposit') }} > 0

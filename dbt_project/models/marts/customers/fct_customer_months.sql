@@ -104,13 +104,16 @@ balances as (
         customer_id,
         month_start,
         {%- for category in ['deposit', 'wealth', 'fund', 'insurance'] %}
-        sum(case when product_category = '{{ category }}' then avg_balance_cny else 0 end) as monthly_avg_{{ category }},
-        sum(case when product_category = '{{ category }}' then month_end_balance_cny else 0 end) as month_end_{{ category }},
+        sum(case when product_category = '{{ category }}' then avg_asset_balance_cny else 0 end) as monthly_avg_{{ category }},
+        sum(case when product_category = '{{ category }}' then month_end_asset_balance_cny else 0 end) as month_end_{{ category }},
         {%- endfor %}
-        sum(case when is_aum then avg_balance_cny else 0 end) as monthly_avg_aum,
-        sum(case when is_aum then month_end_balance_cny else 0 end) as month_end_aum,
+        -- AUM counts each account's balance at no less than zero; an overdraft is debt, reported beside it
+        sum(case when is_aum then avg_asset_balance_cny else 0 end) as monthly_avg_aum,
+        sum(case when is_aum then month_end_asset_balance_cny else 0 end) as month_end_aum,
+        sum(case when is_aum then avg_overdraft_cny else 0 end) as monthly_avg_overdraft,
+        sum(case when is_aum then month_end_overdraft_cny else 0 end) as month_end_overdraft,
         sum(case when product_category = 'loan' then month_end_balance_cny else 0 end) as month_end_loan_balance,
-        count(distinct case when is_aum and month_end_balance_cny > 0 then product_type end) as n_products_held
+        count(distinct case when is_aum and month_end_asset_balance_cny > 0 then product_type end) as n_products_held
     from account_months
     group by customer_id, month_start
 ),
@@ -127,6 +130,8 @@ measured as (
         {%- endfor %}
         {{ money('coalesce(balances.monthly_avg_aum, 0)') }} as monthly_avg_aum,
         {{ money('coalesce(balances.month_end_aum, 0)') }} as month_end_aum,
+        {{ money('coalesce(balances.monthly_avg_overdraft, 0)') }} as monthly_avg_overdraft,
+        {{ money('coalesce(balances.month_end_overdraft, 0)') }} as month_end_overdraft,
         {{ money('coalesce(balances.month_end_loan_balance, 0)') }} as month_end_loan_balance,
         coalesce(balances.n_products_held, 0) as n_products_held,
         coalesce(open_accounts.n_open_accounts, 0) as n_open_accounts,
@@ -194,6 +199,9 @@ final as (
         month_end_wealth,
         month_end_fund,
         month_end_insurance,
+        -- overdrawn accounts: debt, not in AUM (docs/rules.md section 3), CNY
+        monthly_avg_overdraft,
+        month_end_overdraft,
         month_end_loan_balance,
         n_products_held,
         n_open_accounts,

@@ -1,14 +1,33 @@
-{#- Contact fields arrive in many shapes: spaces, dashes and a +86 / 0086 country prefix are removed
-    before a mobile number is judged usable against var('mobile_phone_pattern'). -#}
+{#- Contact fields arrive in many shapes. A field with no usable content (a placeholder such as 无 or n/a,
+    spaces, punctuation only) is missing: NULL (macros/privacy/contact_values.sql). Spaces, dashes and a
+    +86 / 0086 country prefix are removed before a mobile number is judged usable against
+    var('mobile_phone_pattern'). -#}
 with source as (
     select * from {{ source('bank', 'customers') }}
+),
+
+usable as (
+    select
+        customer_id,
+        home_branch_id,
+        relationship_manager_id,
+        {{ usable_text('customer_name') }} as customer_name,
+        {{ usable_text('id_number') }} as id_number,
+        birth_date,
+        {{ usable_text('address') }} as address,
+        {{ usable_text('email') }} as email,
+        {{ usable_text('landline_phone') }} as landline_phone,
+        {{ usable_text('mobile_phone') }} as mobile_phone,
+        gender,
+        onboarded_date
+    from source
 ),
 
 normalised as (
     select
         *,
-        {{ regexp_replace_all('mobile_phone', '[^0-9]', '') }} as mobile_digits
-    from source
+        nullif({{ regexp_replace_all('mobile_phone', '[^0-9]', '') }}, '') as mobile_digits
+    from usable
 ),
 
 renamed as (

@@ -8,7 +8,7 @@ renamed as (
         staff_id,
         branch_id,
         -- personal data: kept here for matching, masked in marts
-        staff_name,
+        {{ usable_text('staff_name') }} as staff_name,
         -- categories
         role,
         -- numbers: a null daily capacity means the role's default applies
