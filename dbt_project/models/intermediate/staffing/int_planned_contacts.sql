@@ -9,7 +9,7 @@ with assignments as (
 ),
 
 working_days as (
-    select * from {{ ref('int_working_days') }}
+    select * from {{ ref('int_plan_working_days') }}
 ),
 
 months as (

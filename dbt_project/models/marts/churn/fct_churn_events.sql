@@ -82,18 +82,34 @@ maturity_exits as (
         and external_txns.txn_date <= cast({{ dbt.dateadd('day', var('churn_product_days_after_maturity'), 'maturities.maturity_date') }} as date)
 ),
 
-product as (
+product_evidence as (
     select
         windows.churn_event_id,
         {{ sorted_list('maturity_exits.txn_id') }} as product_txn_ids,
         {{ sorted_list(dbt.cast('maturity_exits.maturity_date', api.Column.translate_type('string'))) }} as product_maturity_dates,
-        {{ sorted_list("coalesce(maturity_exits.counterparty_bank, maturity_exits.counterparty_name)") }} as product_counterparties,
-        sum(maturity_exits.amount) as product_outflow
+        {{ sorted_list("coalesce(maturity_exits.counterparty_bank, maturity_exits.counterparty_name)") }} as product_counterparties
     from windows
     inner join maturity_exits
         on windows.customer_id = maturity_exits.customer_id
         and maturity_exits.txn_date between windows.window_start and windows.window_end
     group by windows.churn_event_id
+),
+
+-- the money: each exit once, however many maturities it follows (a maturity is known from the account's
+-- maturity_date and again from its payout transaction)
+product as (
+    select
+        product_evidence.*,
+        exits.product_outflow
+    from product_evidence
+    inner join (
+        select windows.churn_event_id, sum(distinct_exits.amount) as product_outflow
+        from windows
+        inner join (select distinct customer_id, txn_id, txn_date, amount from maturity_exits) as distinct_exits
+            on windows.customer_id = distinct_exits.customer_id
+            and distinct_exits.txn_date between windows.window_start and windows.window_end
+        group by windows.churn_event_id
+    ) as exits on product_evidence.churn_event_id = exits.churn_event_id
 ),
 
 product_history as (
@@ -198,45 +214,104 @@ parked_inflows as (
         <= {{ var('churn_special_days_before') }}
 ),
 
+-- per assessment date: the money parked in the days before it, and the money out in the days after it,
+-- each transaction once (two parked inflows share the exits after the same month end)
+parked_by_date as (
+    select
+        churn_event_id,
+        customer_id,
+        assessment_date,
+        sum(amount) as parked_amount,
+        {{ sorted_list('txn_id') }} as inflow_txn_ids
+    from parked_inflows
+    group by churn_event_id, customer_id, assessment_date
+),
+
 parked_exits as (
     select
-        parked_inflows.churn_event_id,
-        parked_inflows.txn_id,
-        parked_inflows.amount,
-        parked_inflows.assessment_date,
+        parked_by_date.churn_event_id,
+        parked_by_date.assessment_date,
         sum(external_txns.amount) as amount_out_after,
-        {{ sorted_list('external_txns.txn_id', "', '", distinct=false) }} as exit_txn_ids
-    from parked_inflows
+        {{ sorted_list('external_txns.txn_id') }} as exit_txn_ids
+    from parked_by_date
     inner join external_txns
-        on parked_inflows.customer_id = external_txns.customer_id
+        on parked_by_date.customer_id = external_txns.customer_id
         and external_txns.direction = 'debit'
-        and external_txns.txn_date > parked_inflows.assessment_date
-        and external_txns.txn_date <= cast({{ dbt.dateadd('day', var('churn_special_days_after'), 'parked_inflows.assessment_date') }} as date)
-    group by parked_inflows.churn_event_id, parked_inflows.txn_id, parked_inflows.amount, parked_inflows.assessment_date
+        and external_txns.txn_date > parked_by_date.assessment_date
+        and external_txns.txn_date <= cast({{ dbt.dateadd('day', var('churn_special_days_after'), 'parked_by_date.assessment_date') }} as date)
+        -- nothing after the as-of date is part of this picture
+        and external_txns.txn_date <= (select max(period_end) from months)
+    group by parked_by_date.churn_event_id, parked_by_date.assessment_date
 ),
 
 special as (
     select
-        parked_exits.churn_event_id,
-        {{ sorted_list('parked_exits.txn_id') }} as special_inflow_txn_ids,
+        parked_by_date.churn_event_id,
+        {{ sorted_list('parked_by_date.inflow_txn_ids', "', '", distinct=false) }} as special_inflow_txn_ids,
         {{ sorted_list('parked_exits.exit_txn_ids', "'; '", distinct=false) }} as special_outflow_txn_ids,
-        max(parked_exits.assessment_date) as special_assessment_date,
-        sum(parked_exits.amount) as special_parked_amount,
+        max(parked_by_date.assessment_date) as special_assessment_date,
+        sum(parked_by_date.parked_amount) as special_parked_amount,
         max(customer_months.month_end_aum / nullif(customer_months.monthly_avg_aum, 0)) as special_month_end_to_average
-    from parked_exits
-    inner join windows on parked_exits.churn_event_id = windows.churn_event_id
+    from parked_by_date
+    inner join parked_exits
+        on parked_by_date.churn_event_id = parked_exits.churn_event_id
+        and parked_by_date.assessment_date = parked_exits.assessment_date
     left join {{ ref('fct_customer_months') }} as customer_months
-        on windows.customer_id = customer_months.customer_id
-        and customer_months.month_start = cast({{ dbt.date_trunc('month', 'parked_exits.assessment_date') }} as date)
-    where parked_exits.amount_out_after >= {{ var('churn_special_out_share') }} * parked_exits.amount
-    group by parked_exits.churn_event_id
+        on parked_by_date.customer_id = customer_months.customer_id
+        and customer_months.month_start = cast({{ dbt.date_trunc('month', 'parked_by_date.assessment_date') }} as date)
+    where parked_exits.amount_out_after >= {{ var('churn_special_out_share') }} * parked_by_date.parked_amount
+    group by parked_by_date.churn_event_id
+),
+
+-- What the bank delivered: evidence never delivered is unknown, not absent (docs/rules.md section 5) --------
+deliveries as (
+    select
+        (select min(contact_date) from {{ ref('stg_bank__contact_logs') }}) as first_contact_date,
+        (select max(contact_date) from {{ ref('stg_bank__contact_logs') }}) as last_contact_date,
+        (select min(created_date) from {{ ref('stg_bank__complaints') }}) as first_complaint_date,
+        (select max(created_date) from {{ ref('stg_bank__complaints') }}) as last_complaint_date
+),
+
+neglect_windows as (
+    -- the gap that counts as neglect: more than churn_service_neglect_cadence_multiple times the tier's
+    -- contact interval (tier_roles) before the first month's end; gap_start is the day it had to start
+    select
+        windows.churn_event_id,
+        {{ var('churn_service_neglect_cadence_multiple') }} * 365.25 / 12
+            / nullif(tier_roles.contacts_per_month, 0) as neglect_days,
+        cast({{ dbt.dateadd('day', '-cast(ceiling(coalesce(' ~ var('churn_service_neglect_cadence_multiple')
+            ~ ' * 365.25 / 12 / nullif(tier_roles.contacts_per_month, 0), 0)) as integer)',
+            'windows.first_period_end') }} as date) as gap_start
+    from windows
+    left join {{ ref('tier_roles') }} as tier_roles on windows.tier_before = tier_roles.tier
+),
+
+evidence as (
+    -- contacts are known when the logs delivered began on or before the gap's start and reach it;
+    -- complaints when the complaints delivered span part of the period the signal reads
+    select
+        windows.churn_event_id,
+        neglect_windows.neglect_days,
+        case when deliveries.first_contact_date <= neglect_windows.gap_start
+                and deliveries.last_contact_date >= neglect_windows.gap_start
+            then 'delivered' else 'not_delivered' end as contact_evidence,
+        case when deliveries.first_complaint_date <= windows.window_end
+                and deliveries.last_complaint_date
+                    >= cast({{ dbt.dateadd('day', -var('churn_service_complaint_days'), 'windows.event_month') }} as date)
+            then 'delivered' else 'not_delivered' end as complaint_evidence
+    from windows
+    inner join neglect_windows on windows.churn_event_id = neglect_windows.churn_event_id
+    cross join deliveries
 ),
 
 -- All signals, one column each -------------------------------------------------------------------------------
 signals as (
     select
         windows.*,
-        contact_gaps.days_since_last_successful_contact,
+        evidence.contact_evidence,
+        evidence.complaint_evidence,
+        case when evidence.contact_evidence = 'delivered'
+            then contact_gaps.days_since_last_successful_contact end as days_since_last_successful_contact,
         contact_gaps.last_successful_contact_date,
         tier_roles.contacts_per_month as tier_before_contacts_per_month,
         coalesce(outflow_totals.outflow_in_window, 0) as outflow_in_window,
@@ -259,11 +334,14 @@ signals as (
         special.special_parked_amount,
         special.special_month_end_to_average,
         product.churn_event_id is not null as signal_product,
-        windows.tier_before_rank in (1, 2) and complaints.churn_event_id is not null as signal_service_complaint,
-        windows.tier_before_rank in (1, 2) and tier_roles.contacts_per_month > 0
-            and contact_gaps.days_since_last_successful_contact
-                > {{ var('churn_service_neglect_cadence_multiple') }} * 365.25 / 12 / tier_roles.contacts_per_month
-            as signal_service_no_contact,
+        -- null: the complaints or contact logs that would show it were not delivered for the period
+        case when evidence.complaint_evidence = 'delivered' then
+            windows.tier_before_rank in (1, 2) and complaints.churn_event_id is not null
+        end as signal_service_complaint,
+        case when evidence.contact_evidence = 'delivered' then
+            windows.tier_before_rank in (1, 2) and tier_roles.contacts_per_month > 0
+            and contact_gaps.days_since_last_successful_contact > evidence.neglect_days
+        end as signal_service_no_contact,
         consumption.churn_event_id is not null as signal_consumption,
         coalesce(registrations.has_stated_consumption_purpose, false) as signal_stated_consumption_purpose,
         coalesce(registrations.has_stated_consumption_purpose, false)
@@ -272,6 +350,7 @@ signals as (
         special.churn_event_id is not null as signal_special
     from windows
     inner join contact_gaps on windows.churn_event_id = contact_gaps.churn_event_id
+    inner join evidence on windows.churn_event_id = evidence.churn_event_id
     left join {{ ref('tier_roles') }} as tier_roles on windows.tier_before = tier_roles.tier
     left join outflow_totals on windows.churn_event_id = outflow_totals.churn_event_id
     left join product on windows.churn_event_id = product.churn_event_id
@@ -349,6 +428,9 @@ select
     signals.signal_product,
     signals.signal_service_complaint,
     signals.signal_service_no_contact,
+    -- whether the evidence the service signals read was delivered (not_delivered: the signal is unknown)
+    signals.contact_evidence,
+    signals.complaint_evidence,
     signals.signal_stated_consumption_purpose,
     signals.signal_stated_purpose_mismatch,
     -- evidence

@@ -7,8 +7,16 @@ branches as (
     select * from {{ ref('stg_bank__branches') }}
 ),
 
+as_of as (
+    select max(as_of_date) as as_of_date from {{ ref('int_months') }}
+),
+
+-- accounts opened after the as-of date are not part of this as-of's picture (docs/rules.md section 3)
 accounts as (
-    select * from {{ ref('stg_bank__accounts') }}
+    select accounts.*
+    from {{ ref('stg_bank__accounts') }} as accounts
+    cross join as_of
+    where accounts.opened_date <= as_of.as_of_date
 ),
 
 current_month as (
@@ -21,10 +29,12 @@ account_summary as (
     select
         customer_id,
         count(*) as n_accounts,
-        sum(case when closed_date is null then 1 else 0 end) as n_open_accounts,
-        sum(case when closed_date is null and is_aum then 1 else 0 end) as n_open_aum_accounts,
+        sum(case when closed_date is null or closed_date > as_of.as_of_date then 1 else 0 end) as n_open_accounts,
+        sum(case when (closed_date is null or closed_date > as_of.as_of_date) and is_aum then 1 else 0 end)
+            as n_open_aum_accounts,
         min(opened_date) as first_account_opened_date
     from accounts
+    cross join as_of
     group by customer_id
 ),
 
@@ -53,6 +63,8 @@ final as (
         coalesce(account_summary.n_open_accounts, 0) as n_open_accounts,
         coalesce(account_summary.n_open_aum_accounts, 0) as n_open_aum_accounts,
         account_summary.customer_id is null as is_prospect,
+        -- false: onboarded after the as-of date, not yet a customer in this picture
+        customers.onboarded_date <= as_of.as_of_date as is_customer_at_as_of,
         -- tiers in the as-of month (DOMAIN section 3)
         coalesce(current_month.measured_tier, 'none') as measured_tier,
         coalesce(current_month.service_tier, 'none') as service_tier,
@@ -63,6 +75,7 @@ final as (
         customers.onboarded_date,
         account_summary.first_account_opened_date
     from customers
+    cross join as_of
     left join branches on customers.home_branch_id = branches.branch_id
     left join account_summary on customers.customer_id = account_summary.customer_id
     left join current_month on customers.customer_id = current_month.customer_id

@@ -20,7 +20,7 @@ staff_months as (
 
 working_days as (
     select month_start, max(working_days_in_month) as working_days_in_month
-    from {{ ref('int_working_days') }}
+    from {{ ref('int_plan_working_days') }}
     group by month_start
 ),
 
@@ -46,6 +46,8 @@ actual as (
         sum(case when is_successful then 1 else 0 end) as contacts_reached,
         count(distinct customer_id) as customers_contacted
     from {{ ref('stg_bank__contact_logs') }}
+    -- contacts logged after the as-of date are not part of this picture
+    where contact_date <= (select as_of_date from plan)
     group by staff_id, cast({{ dbt.date_trunc('month', 'contact_date') }} as date)
 )
 

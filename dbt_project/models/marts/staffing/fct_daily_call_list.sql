@@ -17,7 +17,7 @@ contacts as (
 ),
 
 working_days as (
-    select * from {{ ref('int_working_days') }}
+    select * from {{ ref('int_plan_working_days') }}
     where is_working_day
 ),
 

@@ -13,7 +13,7 @@ staff as (
 
 working_days as (
     select working.*
-    from {{ ref('int_working_days') }} as working
+    from {{ ref('int_plan_working_days') }} as working
     inner join plan on working.month_start = plan.plan_month
     where working.is_working_day
 ),
