@@ -55,6 +55,14 @@ customers as (
     group by home_branch_id, month_start
 ),
 
+-- staff who can serve customers that month: none means nobody can be assigned or called (a bank that
+-- delivered no staff shows every branch so)
+staffed as (
+    select branch_id, month_start, count(*) as n_staff
+    from {{ ref('int_staff_months') }}
+    group by branch_id, month_start
+),
+
 -- 特殊导向型 money parked over the month end: what pushes a deviation over the cap (DOMAIN section 7)
 parked as (
     select
@@ -112,13 +120,17 @@ final as (
         coalesce(customers.n_lost_customers, 0) as n_lost_customers,
         coalesce(customers.n_upgrades, 0) as n_upgrades,
         coalesce(customers.n_downgrades, 0) as n_downgrades,
-        coalesce(customers.n_on_watch, 0) as n_on_watch
+        coalesce(customers.n_on_watch, 0) as n_on_watch,
+        -- staff
+        coalesce(staffed.n_staff, 0) as n_staff,
+        staffed.n_staff is not null as has_staff
     from branches
     cross join months
     left join balances on branches.branch_id = balances.branch_id and months.month_start = balances.month_start
     left join flows on branches.branch_id = flows.branch_id and months.month_start = flows.month_start
     left join customers on branches.branch_id = customers.branch_id and months.month_start = customers.month_start
     left join parked on branches.branch_id = parked.branch_id and months.month_start = parked.month_start
+    left join staffed on branches.branch_id = staffed.branch_id and months.month_start = staffed.month_start
 )
 
 select * from final
