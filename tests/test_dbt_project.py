@@ -61,3 +61,11 @@ def test_every_var_read_is_declared_with_a_default():
             read |= vars_read(node.get("raw_code") or "")
     # assignment_months is set only by tests and benchmarks to fix the months the assignments chain over
     assert read - declared <= {"assignment_months"}, sorted(read - declared)
+
+
+@pytest.mark.parametrize("unit_test", [t for t in unit_tests()
+                                       if ((t.get("overrides") or {}).get("macros") or {}).get("is_incremental")],
+                         ids=lambda t: t["name"])
+def test_incremental_unit_test_does_not_read_the_warehouse_load_state(unit_test):
+    """An incremental unit test's window must not depend on the loads the warehouse it runs in has seen."""
+    assert "pending_changes_start" in unit_test["overrides"]["macros"], unit_test["name"]
