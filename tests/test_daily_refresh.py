@@ -131,23 +131,39 @@ def test_the_refresh_moved_the_as_of_date_to_the_new_day(refreshed):
     assert str(after) == LAST_DAY and str(before[0]) < LAST_DAY
 
 
-def test_history_delivered_again_rebuilds_the_models_from_scratch(refreshed):
-    """Last in this module: it refreshes the daily warehouse once more."""
-    daily, full, _, _ = refreshed
+def test_corrected_history_rebuilds_from_the_month_it_changed(refreshed):
+    """Last in this module: it refreshes the daily warehouse once more. The bank delivers the history file
+    again with one August transaction corrected: the load finds the changed row, records August as the
+    first month changed, and the next build rebuilds the incremental models from August, so they equal a
+    full build of the corrected files."""
+    daily, _, _, _ = refreshed
     root, landing = daily.parent, daily.parent / "landing"
-    # Stale months in a model, as a refresh on top of corrected history would keep them.
-    con = duckdb.connect(str(daily))
-    con.execute("UPDATE intermediate.int_account_months SET avg_balance_cny = avg_balance_cny + 1 "
-                "WHERE month_start = DATE '2026-08-01'")
-    con.close()
     history = landing / "transactions" / "transactions.csv"
-    history.write_bytes(history.read_bytes())  # the bank delivers the history file again
+    con = duckdb.connect()
+    txn = con.execute(
+        f"SELECT txn_id FROM read_csv('{history}', all_varchar=true) WHERE txn_ts LIKE '2026-08-1%' "
+        "AND direction = 'credit' AND txn_type = 'salary' ORDER BY txn_id LIMIT 1").fetchone()[0]
+    # the correction: a larger salary (and its balance), as the core system would re-extract it
+    con.execute(
+        f"COPY (SELECT * REPLACE (CASE WHEN txn_id = '{txn}' THEN CAST(CAST(amount AS DECIMAL(18,2)) + 3000 AS VARCHAR) "
+        f"ELSE amount END AS amount, CASE WHEN txn_id = '{txn}' THEN CAST(CAST(balance_after AS DECIMAL(18,2)) + 3000 "
+        f"AS VARCHAR) ELSE balance_after END AS balance_after) FROM read_csv('{history}', all_varchar=true)) "
+        f"TO '{root / 'corrected.csv'}' (HEADER)")
+    con.close()
+    (root / "corrected.csv").replace(history)
     _run(root, landing, daily)
     con = duckdb.connect(str(daily), read_only=True)
     mode, plan = con.execute(
         "SELECT load_mode, plan FROM raw.load_audit WHERE table_name = 'transactions'").fetchone()
+    changed_from = con.execute(
+        "SELECT affected_from FROM raw.load_changes WHERE table_name = 'transactions' ORDER BY load_seq DESC LIMIT 1"
+    ).fetchone()[0]
     con.close()
     assert mode == "full" and "changed" in plan
+    assert str(changed_from) == "2026-08-01"
+    full = root / "corrected_full.duckdb"
+    _run(root, landing, full, "--full")
     got, expected = _tables(daily), _tables(full)
-    for name in expected:  # every model rebuilt from the files, August included
-        assert got[name] == expected[name], f"{name}: not rebuilt after the history was delivered again"
+    assert got.keys() == expected.keys()
+    for name in expected:
+        assert got[name] == expected[name], f"{name}: not rebuilt from August after the correction"

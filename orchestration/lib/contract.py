@@ -1,4 +1,4 @@
-"""The raw input contract (DOMAIN.md section 9), in one place.
+"""The raw input contract (docs/rules.md section 9), in one place.
 
 Ingestion, the sample-bank generator, the dbt sources and the tests all read the tables, columns,
 types, codes and keys from here, so the contract is written once.
@@ -260,7 +260,7 @@ TABLES: dict[str, Table] = {
 LOAD_ORDER: list[str] = ["fx_rates", "branches", "staff", "customers", "accounts", "transactions",
                          "contact_logs", "complaints", "withdrawal_registrations"]
 
-# Tables that may hold no rows at all (DOMAIN section 9).
+# Tables that may hold no rows at all (docs/rules.md section 9).
 MAY_BE_EMPTY = {"staff", "contact_logs", "complaints", "withdrawal_registrations", "fx_rates"}
 
 BASE_CURRENCY = "CNY"

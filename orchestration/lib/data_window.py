@@ -1,4 +1,4 @@
-"""The data window of the loaded extract: its first and last transaction day (DOMAIN rules: docs/rules.md
+"""The data window of the loaded extract: its first and last transaction day (docs/rules.md
 sections 3 and 9).
 
 The months the marts cover and the monthly partitions come from the data, not from a constant, so a bank

@@ -10,7 +10,7 @@ A file that cannot be read, or lacks a required column, stops the load with an e
 and the column (or the line). So does a required table with no rows. Error messages never quote row
 content: rows carry personal data.
 
-After the transactions load, the balance chain is checked (DOMAIN section 8): per account in (txn_ts, txn_id)
+After the transactions load, the balance chain is checked (docs/rules.md section 8): per account in (txn_ts, txn_id)
 order, balance_after should be the previous balance_after (the account's opening_balance for the first)
 plus a credit or minus a debit. A break is a warning, not a quarantine: the rows are kept, the count is
 reported and the breaks are listed in raw.balance_chain_breaks.
@@ -68,10 +68,10 @@ BALANCE_BREAKS_TABLE = f"{RAW_SCHEMA}.balance_chain_breaks"
 LOAD_CHANGES_TABLE = f"{RAW_SCHEMA}.load_changes"
 # affected_from for a change whose months cannot be bounded (a first load, a new earliest fx rate): all.
 ALL_MONTHS = date(1900, 1, 1)
-# Tables a user may already hold in the warehouse instead of files (DOMAIN section 9).
+# Tables a user may already hold in the warehouse instead of files (docs/rules.md section 9).
 LANDING_SCHEMA = "landing"
 FILE_SUFFIXES = (".csv", ".parquet", ".pq")
-# Timestamps are local Asia/Shanghai time (DOMAIN section 9); China has no daylight saving time.
+# Timestamps are local Asia/Shanghai time (docs/rules.md section 9); China has no daylight saving time.
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 # Dates before this are typos or placeholders, not data (a maturity in 9999 is a sentinel and stays).
 EARLIEST_VALID_DATE = date(1900, 1, 1)

@@ -1,4 +1,4 @@
-{#- The tiers, in one place: names, ranks and the floors from vars (DOMAIN section 3).
+{#- The tiers, in one place: names, ranks and the floors from vars (docs/rules.md section 3).
     Rank orders the tiers: none 0 < mass 1 < affluent 2 < wealth 3 < private 4. -#}
 
 {% macro tier_names() -%}

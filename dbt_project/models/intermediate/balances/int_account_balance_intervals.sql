@@ -1,6 +1,6 @@
 {#- One row per account per stretch of days with one end-of-day balance: [valid_from, valid_to).
     A balance holds from one transaction day to the next, so the rows grow with transaction days, not
-    with accounts × calendar days (DOMAIN section 3):
+    with accounts × calendar days (docs/rules.md section 3):
     - the day's balance is the balance_after of its last transaction (by time, then txn_id);
     - before its first transaction an account holds opening_balance from opened_date on;
     - it is 0 before it opens and from the day it closes (no row).

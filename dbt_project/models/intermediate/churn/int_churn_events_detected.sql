@@ -1,4 +1,4 @@
-{#- One row per churn event (DOMAIN section 5): a run of consecutive qualifying customer-months. A
+{#- One row per churn event (docs/rules.md section 5): a run of consecutive qualifying customer-months. A
     month qualifies when the measured tier falls below the month before's, or month-end AUM falls by
     at least churn_aum_fall_share and churn_aum_fall_min, or the last account closes (销户). One outflow
     can qualify two months (a daily average lags the balance), so consecutive months are one event,

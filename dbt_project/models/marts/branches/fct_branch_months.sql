@@ -63,7 +63,7 @@ staffed as (
     group by branch_id, month_start
 ),
 
--- 特殊导向型 money parked over the month end: what pushes a deviation over the cap (DOMAIN section 7)
+-- 特殊导向型 money parked over the month end: what pushes a deviation over the cap (docs/rules.md section 7)
 parked as (
     select
         home_branch_id as branch_id,

@@ -1,4 +1,4 @@
-{#- One row per churn event (DOMAIN section 5): who, when, tiers and AUM before and after, the amount
+{#- One row per churn event (docs/rules.md section 5): who, when, tiers and AUM before and after, the amount
     lost, every churn-type signal that matched (one column each) with its evidence, the primary type by
     the precedence in the churn_types seed, and the action to take.
     Signals read the customer's activity from the start of the month before the event to the end of its

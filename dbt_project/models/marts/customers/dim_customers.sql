@@ -52,7 +52,7 @@ final as (
         -- profile
         customers.gender,
         {{ dbt.date_trunc('year', 'customers.birth_date') }} as birth_year_start,
-        -- contact completeness (DOMAIN section 1: customers nobody can reach)
+        -- contact completeness (docs/rules.md section 1: customers nobody can reach)
         customers.has_usable_phone,
         customers.mobile_phone_raw is not null as has_mobile_phone,
         customers.landline_phone is not null as has_landline_phone,
@@ -65,7 +65,7 @@ final as (
         account_summary.customer_id is null as is_prospect,
         -- false: onboarded after the as-of date, not yet a customer in this picture
         customers.onboarded_date <= as_of.as_of_date as is_customer_at_as_of,
-        -- tiers in the as-of month (DOMAIN section 3)
+        -- tiers in the as-of month (docs/rules.md section 3)
         coalesce(current_month.measured_tier, 'none') as measured_tier,
         coalesce(current_month.service_tier, 'none') as service_tier,
         coalesce(current_month.is_on_watch, false) as is_on_watch,

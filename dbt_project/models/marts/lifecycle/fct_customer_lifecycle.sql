@@ -1,4 +1,4 @@
-{#- One row per customer per month with exactly one lifecycle stage (DOMAIN section 4), the rule that
+{#- One row per customer per month with exactly one lifecycle stage (docs/rules.md section 4), the rule that
     decided it and the measures the rules read. The rules apply top to bottom; the first that matches
     wins: termination, potential, development, decline, growth, maturity. -#}
 {%- set trend_n = var('lifecycle_trend_months') %}

@@ -1,4 +1,4 @@
-{#- Who can be reached (DOMAIN sections 1 and 8: customers who never left contact details drift away
+{#- Who can be reached (docs/rules.md sections 1 and 8: customers who never left contact details drift away
     unseen). One row per branch and per responsible staff member in the as-of month, plus one row per
     branch for all its customers (staff_id null, level 'branch'): customers with money, how many have a
     usable mobile phone, the share, and the AUM held by customers nobody can call. -#}

@@ -1,6 +1,6 @@
 -- depends_on: {{ ref('int_months') }}
 {#- One row per customer per month with a service tier: the one responsible staff member in their home
-    branch of the role that serves the tier (the article's step 2), and why (DOMAIN section 6):
+    branch of the role that serves the tier (the article's step 2), and why (docs/rules.md section 6):
     kept         the previous month's staff member (or, in the first month, the bank's relationship manager)
                  still fits: same branch, the role to serve, still employed;
     new          no one before;

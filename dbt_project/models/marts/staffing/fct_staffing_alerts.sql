@@ -1,6 +1,6 @@
 {#- One row per branch per month per role its customers need but it cannot fully staff: customers
     escalated to the role serving the next tier up, and customers left unassigned because the branch has
-    no staff of that role or any above (DOMAIN section 6). No row: no problem. -#}
+    no staff of that role or any above (docs/rules.md section 6). No row: no problem. -#}
 select
     home_branch_id as branch_id,
     month_start,

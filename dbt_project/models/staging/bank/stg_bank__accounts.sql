@@ -20,7 +20,7 @@ renamed as (
             when 'insurance' then 'insurance'
             when 'loan' then 'loan'
         end as product_category,
-        -- loans are a liability of the customer, not assets under management (DOMAIN section 3)
+        -- loans are a liability of the customer, not assets under management (docs/rules.md section 3)
         product_type <> 'loan' as is_aum,
         product_type in ('demand_deposit', 'time_deposit') as is_deposit,
         -- amounts

@@ -19,7 +19,7 @@ renamed as (
         counterparty_account,
         memo,
         coalesce(counterparty_bank, '{{ var("own_bank_code") }}') <> '{{ var("own_bank_code") }}' as is_other_bank,
-        -- Where the money went (DOMAIN sections 5 and 9):
+        -- Where the money went (docs/rules.md sections 5 and 9):
         --   bank_posting: interest and fees, the bank's own entries;
         --   internal: it stayed in the bank (the counterparty bank is this bank, or it is a transfer,
         --     product purchase/redemption, maturity payout or loan repayment with no counterparty bank);
