@@ -153,7 +153,7 @@ def test_a_changed_var_seed_or_earlier_as_of_date_rebuilds_what_it_affects(tmp_p
 
     # a var, as the README shows it, and a seed a bank edits (a keyword that re-categorises transactions)
     with (project / "seeds" / "churn_keywords.csv").open("a", encoding="utf-8") as fh:
-        fh.write("工资,business_supplier\n")
+        fh.write("工资,business_supplier,a salary read as a supplier payment (test)\n")
     new_vars = '{tier_floor_private: 8000000}'
     out = _dbt(project, warehouse, "build", "--vars", new_vars)
     assert "Rebuilding fct_customer_months from scratch" in out

@@ -9,7 +9,9 @@ warehouse. After a successful build the marts are copied out:
 - `parquet/current/<mart>.parquet`: each publication is written to its own folder, then the `current`
   link is switched to it atomically; older publications are pruned, keeping a few.
 Both carry `_publication` (one row per mart: rows, publication id, time), so a reader can check that
-what it read belongs together.
+what it read belongs together. A publication in the making is written under names that start with a dot
+(`.marts.<id>.duckdb.tmp`, `parquet/.<id>.partial/`); a publish that was killed leaves only such names,
+and the next publish removes them before it starts.
 """
 
 from __future__ import annotations
@@ -50,8 +52,9 @@ def publish_marts(warehouse: Path, publish_dir: Path, publication_id: str | None
     serving_dir.mkdir(exist_ok=True)
     parquet_root.mkdir(exist_ok=True)
     serving_file = serving_dir / "marts.duckdb"
+    remove_leftovers(serving_dir, parquet_root)
     tmp_file = serving_dir / f".marts.{publication_id}.duckdb.tmp"
-    version_dir = parquet_root / publication_id
+    version_dir = parquet_root / f".{publication_id}.partial"
     version_dir.mkdir()
 
     con = duckdb.connect()
@@ -107,12 +110,27 @@ def publish_marts(warehouse: Path, publish_dir: Path, publication_id: str | None
     con.close()
 
     # The switch: each is one rename, so a reader sees the old set or the new one, never a mix.
+    complete_dir = parquet_root / publication_id
+    os.replace(version_dir, complete_dir)
     os.replace(tmp_file, serving_file)
     link_tmp = parquet_root / f".current.{publication_id}"
-    link_tmp.symlink_to(version_dir.name, target_is_directory=True)
+    link_tmp.symlink_to(complete_dir.name, target_is_directory=True)
     os.replace(link_tmp, parquet_root / "current")
     _prune(parquet_root, keep=KEEP_PUBLICATIONS)
     return Publication(publication_id, serving_file, parquet_root / "current", rows)
+
+
+def remove_leftovers(serving_dir: Path, parquet_root: Path) -> list[Path]:
+    """Remove what a killed publish left: its temporary serving file (and DuckDB's .wal beside it), its
+    partial Parquet folder and its half-made `current` link. Returns what was removed."""
+    leftovers = [*serving_dir.glob(".marts.*.duckdb.tmp*"), *parquet_root.glob(".*.partial"),
+                 *parquet_root.glob(".current.*")]
+    for path in leftovers:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    return leftovers
 
 
 def _prune(parquet_root: Path, keep: int) -> None:

@@ -87,7 +87,7 @@ product_evidence as (
         windows.churn_event_id,
         {{ sorted_list('maturity_exits.txn_id') }} as product_txn_ids,
         {{ sorted_list(dbt.cast('maturity_exits.maturity_date', api.Column.translate_type('string'))) }} as product_maturity_dates,
-        {{ sorted_list("coalesce(maturity_exits.counterparty_bank, maturity_exits.counterparty_name)") }} as product_counterparties
+        {{ sorted_list("coalesce(maturity_exits.counterparty_bank, " ~ counterparty_for_display('maturity_exits.counterparty_name') ~ ")") }} as product_counterparties
     from windows
     inner join maturity_exits
         on windows.customer_id = maturity_exits.customer_id
@@ -167,7 +167,7 @@ consumption as (
         churn_event_id,
         {{ sorted_list('txn_id') }} as consumption_txn_ids,
         {{ sorted_list('counterparty_category') }} as consumption_categories,
-        {{ sorted_list('coalesce(counterparty_name, matched_keyword)') }} as consumption_counterparties,
+        {{ sorted_list('coalesce(' ~ counterparty_for_display('counterparty_name') ~ ', matched_keyword)') }} as consumption_counterparties,
         sum(amount) as consumption_outflow
     from window_outflows
     where is_consumption and amount >= {{ min_out }}

@@ -1,0 +1,38 @@
+"""Publishing for BI on a warehouse made by hand: a killed publish's leftovers go at the next publish."""
+
+from __future__ import annotations
+
+import duckdb
+
+from orchestration.lib.publish import publish_marts
+
+
+def _warehouse(path):
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA marts")
+    con.execute("CREATE TABLE marts.dim_customers AS SELECT 'C1' AS customer_id, 138 AS n")
+    con.close()
+    return path
+
+
+def test_a_killed_publish_leaves_nothing_after_the_next_one(tmp_path):
+    warehouse = _warehouse(tmp_path / "w.duckdb")
+    published = tmp_path / "published"
+    first = publish_marts(warehouse, published)
+    # what a publish killed half-way leaves: its temp serving file and WAL, a partial Parquet folder, a link
+    serving, parquet = published / "serving", published / "parquet"
+    (serving / ".marts.20261206T010101000000Z.duckdb.tmp").write_bytes(b"half")
+    (serving / ".marts.20261206T010101000000Z.duckdb.tmp.wal").write_bytes(b"half")
+    (parquet / ".20261206T010101000000Z.partial").mkdir()
+    (parquet / ".20261206T010101000000Z.partial" / "dim_customers.parquet").write_bytes(b"half")
+    (parquet / ".current.20261206T010101000000Z").symlink_to("nowhere")
+    # BI still reads the last complete publication meanwhile
+    assert (parquet / "current").resolve().name == first.publication_id
+
+    second = publish_marts(warehouse, published)
+    assert sorted(p.name for p in serving.iterdir()) == ["marts.duckdb"]
+    assert not [p for p in parquet.iterdir() if p.name.startswith(".")]
+    assert (parquet / "current").resolve().name == second.publication_id
+    con = duckdb.connect(str(serving / "marts.duckdb"), read_only=True)
+    assert con.execute("SELECT publication_id FROM _publication").fetchone()[0] == second.publication_id
+    con.close()
