@@ -33,7 +33,6 @@ run: install
 	rm -rf $(BRANCH_RETENTION_LANDING)
 	$(BIN)/branch-retention generate --customers $(CUSTOMERS) --months $(MONTHS) --seed $(SEED) --out $(BRANCH_RETENTION_LANDING)
 	@echo "== 2/2 running the pipeline through Dagster =="
-	mkdir -p $(DAGSTER_HOME)
 	$(BIN)/branch-retention run
 
 # Debian's Chromium for the test that screenshots the Dagster UI (installed once, as root, from apt).
@@ -46,7 +45,7 @@ test: install browser
 	BRANCH_RETENTION_SCREENSHOT_DIR=$(CURDIR)/data/screenshots $(BIN)/python -m pytest
 
 ui: install
-	mkdir -p $(DAGSTER_HOME)
+	$(BIN)/python -c "from pathlib import Path; from orchestration.lib.settings import prepare_dagster_home; prepare_dagster_home(Path('$(DAGSTER_HOME)'))"
 	$(BIN)/dagster dev -m orchestration.definitions
 
 lock:

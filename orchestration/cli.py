@@ -51,7 +51,15 @@ def run_pipeline(landing: Path | None = None, warehouse: Path | None = None, as_
     # dbt runs as a subprocess and reads the same variable: make it absolute before it starts.
     os.environ[settings.WAREHOUSE_ENV] = str(settings.warehouse_path())
     os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home()))
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    settings.prepare_dagster_home(Path(os.environ["DAGSTER_HOME"]))
+    from orchestration.lib.run_lock import run_lock
+
+    with run_lock(settings.warehouse_path()):
+        return _run_jobs(month, as_of_date, full)
+
+
+def _run_jobs(month: str | None, as_of_date: str | None, full: bool) -> bool:
+    """ingest_job, then transform_job for the data's month (run_pipeline holds the run lock)."""
 
     import dagster as dg
 
@@ -105,9 +113,15 @@ def _partition_keys(defs) -> set[str]:
 def _cmd_run(args: argparse.Namespace) -> int:
     from orchestration.lib.summary import format_summary, warehouse_summary
 
+    from orchestration.lib.run_lock import RunInProgress
+
     started = time.perf_counter()
-    ok = run_pipeline(Path(args.landing) if args.landing else None, Path(args.warehouse) if args.warehouse else None,
-                      as_of_date=args.as_of, month=args.month, full=args.full)
+    try:
+        ok = run_pipeline(Path(args.landing) if args.landing else None, Path(args.warehouse) if args.warehouse else None,
+                           as_of_date=args.as_of, month=args.month, full=args.full)
+    except RunInProgress as exc:
+        print(f"Pipeline NOT STARTED: {exc}")
+        return 3
     elapsed = time.perf_counter() - started
     if not ok:
         print(f"Pipeline FAILED after {elapsed:.1f}s: see the log above, or the run in the Dagster UI (make ui).")

@@ -61,3 +61,11 @@ def first_partition_month() -> str:
 
     return (os.environ.get(FIRST_MONTH_ENV) or read_first_month(data_window_file())
             or date.today().strftime("%Y-%m-01"))
+
+
+def prepare_dagster_home(home: Path) -> None:
+    """DAGSTER_HOME with the project's instance settings (orchestration/dagster.yaml) when it has none."""
+    home.mkdir(parents=True, exist_ok=True)
+    target = home / "dagster.yaml"
+    if not target.exists():
+        target.write_text((PROJECT_ROOT / "orchestration" / "dagster.yaml").read_text())
