@@ -7,6 +7,7 @@ from orchestration.defs.resources import WarehouseResource
 from orchestration.lib import settings
 from orchestration.lib.contract import LOAD_ORDER
 from orchestration.lib.data_window import measure_data_window, write_window_file
+from orchestration.lib.quarantine import create_masked_view
 from orchestration.lib.workcalendar import build_calendar
 
 REFERENCE_SCHEMA = "reference"
@@ -18,12 +19,14 @@ REFERENCE_SCHEMA = "reference"
     deps=[raw_asset_key(t) for t in LOAD_ORDER],
     description="The loaded extract's first and last transaction day: the months the marts cover and the first "
     "monthly partition come from it. Counts, per dated table, the rows dated after the last transaction day "
-    "(not yet part of the marts; raw.load_audit.rows_after_data_end) and warns about them.",
+    "(not yet part of the marts; raw.load_audit.rows_after_data_end) and warns about them. Refreshes "
+    "raw.quarantine_masked, the quarantine with personal fields masked, for support staff.",
     kinds={"duckdb"},
 )
 def data_window(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.connect() as con:
         window = measure_data_window(con)
+        create_masked_view(con)  # raw.quarantine_masked, for support staff
     write_window_file(window, settings.data_window_file())
     for warning in window.warnings:
         context.log.warning(warning)
