@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
+from orchestration.lib.contract import TABLES
 from orchestration.lib.ingest import IngestionError, load_all, load_table
 from tests.conftest import write_csv
 
@@ -60,7 +61,7 @@ def test_children_of_quarantined_parents_are_quarantined_too(minimal_bank, wareh
          "opened_date": "2020-01-01", "opening_balance": "1000.00"},
     ])
     load_all(warehouse, minimal_bank)
-    assert _quarantine(warehouse, "accounts") == [(1, "currency USD has no rate in fx_rates")]
+    assert _quarantine(warehouse, "accounts") == [(1, "currency has no rate in fx_rates")]
     reasons = {r for _, r in _quarantine(warehouse, "transactions")}
     assert reasons == {"orphan account_id: no accepted accounts row"}
 
@@ -281,10 +282,243 @@ def test_a_parent_that_loses_keys_reloads_its_children_in_full(minimal_bank, war
     results = load_all(warehouse, minimal_bank)
     assert results["accounts"].mode == "full"
     txns = results["transactions"]
-    assert txns.mode == "full" and txns.plan == "accounts lost rows that this table may refer to"
+    assert txns.mode == "full" and txns.plan == "accounts lost or narrowed rows that this table's rows are checked against"
     assert txns.reasons == {"orphan account_id: no accepted accounts row": 1}
     assert _contents(warehouse) == _as_full_load(minimal_bank, tmp_path)
     # a parent reloaded in full that only gains keys leaves its children incremental
     write_csv(minimal_bank, "branches", [{"branch_id": "B1", "branch_name": "西湖支行"}, {"branch_id": "B2"}])
     results = load_all(warehouse, minimal_bank)
     assert results["branches"].mode == "full" and results["customers"].mode == "unchanged"
+
+
+# ---- hardening: time zones, files, incremental = full under the new rules, faults, temporary files ------------
+
+@pytest.fixture
+def machine_tz():
+    """Set the process's TZ (os.environ + time.tzset) for one test, and put it back."""
+    import os
+    import time
+
+    before = os.environ.get("TZ")
+
+    def set_tz(tz: str) -> None:
+        os.environ["TZ"] = tz
+        time.tzset()
+
+    yield set_tz
+    if before is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+@pytest.mark.parametrize("tz", ["America/New_York", "UTC", "Asia/Kolkata"])
+def test_timestamps_do_not_depend_on_the_machine_or_connection_time_zone(minimal_bank, tmp_path, machine_tz, tz):
+    machine_tz(tz)
+    write_csv(minimal_bank, "transactions", [
+        _txn("T4", "A1", "2026-01-07T01:00:00Z", "credit", "1.00", "1301.00"),
+        _txn("T5", "A1", "2026-01-07 09:30:00-05:00", "credit", "1.00", "1302.00"),
+        _txn("T6", "A1", "2026-01-08 10:00:00", "credit", "1.00", "1303.00"),  # naive: Shanghai
+    ], name="zz_offsets.csv")
+    src = duckdb.connect()
+    src.execute(f"SET TimeZone = '{tz}'")
+    src.execute("COPY (SELECT 'T7' AS txn_id, 'A1' AS account_id, TIMESTAMPTZ '2026-01-09 02:00:00+00' AS txn_ts, "
+                "'credit' AS direction, '1.00' AS amount, '1304.00' AS balance_after, 'salary' AS txn_type) "
+                f"TO '{minimal_bank / 'transactions' / 'zz_tz.parquet'}' (FORMAT parquet)")
+    src.close()
+    con = duckdb.connect(str(tmp_path / f"tz-{tz.replace('/', '_')}.duckdb"))
+    con.execute(f"SET TimeZone = '{tz}'")
+    load_all(con, minimal_bank)
+    got = dict(con.execute("SELECT txn_id, strftime(txn_ts, '%Y-%m-%d %H:%M:%S') FROM raw.transactions "
+                           "WHERE txn_id IN ('T4', 'T5', 'T6', 'T7')").fetchall())
+    assert got == {"T4": "2026-01-07 09:00:00", "T5": "2026-01-07 22:30:00", "T6": "2026-01-08 10:00:00",
+                   "T7": "2026-01-09 10:00:00"}
+    # the connection's own setting is set back after the load
+    assert con.execute("SELECT current_setting('TimeZone')").fetchone()[0] == tz
+    assert con.execute("SELECT count(*) FROM raw.balance_chain_breaks").fetchone()[0] == 0
+    con.close()
+
+
+def test_the_sensor_lists_exactly_the_files_ingestion_reads(minimal_bank):
+    from orchestration.lib.ingest import table_files
+    from orchestration.lib.landing import landing_files
+
+    (minimal_bank / "transactions" / "archive").mkdir()
+    (minimal_bank / "transactions" / "archive" / "transactions.csv").write_text("old copy", encoding="utf-8")
+    for name in ("._transactions.csv", "~$transactions.csv", "notes.txt", "more.tsv"):
+        (minimal_bank / "transactions" / name).write_bytes(b"x")
+    (minimal_bank / "transactions" / "zz.csv.gz").write_bytes(b"")
+    (minimal_bank / "transactions" / "_format.json").write_text("{}", encoding="utf-8")
+    listed = set(landing_files(minimal_bank))
+    read = {str(p.relative_to(minimal_bank)) for t in TABLES for p in table_files(minimal_bank, t)}
+    assert listed == read | {"transactions/_format.json"}
+    assert {f for f in listed if f.startswith("transactions/")} == {
+        "transactions/transactions.csv", "transactions/zz.csv.gz", "transactions/_format.json"}
+
+
+def test_skipped_files_are_listed_every_load_and_change_nothing_else(minimal_bank, warehouse):
+    load_all(warehouse, minimal_bank)
+    (minimal_bank / "transactions" / "notes.txt").write_text("说明", encoding="utf-8")
+    txns = load_table(warehouse, "transactions", minimal_bank)
+    assert txns.mode == "unchanged" and txns.skipped == [("transactions/notes.txt", "not a CSV or Parquet file")]
+    assert warehouse.execute("SELECT table_name, source_file, reason FROM raw.skipped_files").fetchall() == [
+        ("transactions", "transactions/notes.txt", "not a CSV or Parquet file")]
+    (minimal_bank / "transactions" / "notes.txt").unlink()
+    assert load_table(warehouse, "transactions", minimal_bank).skipped == []
+    assert warehouse.execute("SELECT count(*) FROM raw.skipped_files").fetchone()[0] == 0
+
+
+def test_a_changed_format_setting_loads_the_table_in_full(minimal_bank, warehouse):
+    load_all(warehouse, minimal_bank)
+    (minimal_bank / "accounts" / "_format.json").write_text('{"encoding": "utf-8"}', encoding="utf-8")
+    accounts = load_table(warehouse, "accounts", minimal_bank)
+    assert accounts.mode == "full" and "format settings" in accounts.plan
+    assert load_table(warehouse, "accounts", minimal_bank).mode == "unchanged"
+
+
+def test_a_warehouse_loaded_under_older_rules_loads_in_full_once(minimal_bank, warehouse):
+    load_all(warehouse, minimal_bank)
+    warehouse.execute("UPDATE raw.load_audit SET rules_version = 1")
+    branches = load_table(warehouse, "branches", minimal_bank)
+    assert branches.mode == "full" and "rules changed" in branches.plan
+    assert load_table(warehouse, "branches", minimal_bank).mode == "unchanged"
+
+
+def _account_row(account_id="A3", opened="2026-01-01", closed=""):
+    return {"account_id": account_id, "customer_id": "C1", "branch_id": "B1", "product_type": "demand_deposit",
+            "currency": "CNY", "opened_date": opened, "closed_date": closed, "opening_balance": "0"}
+
+
+def test_an_account_whose_dates_narrow_reloads_its_transactions_in_full(minimal_bank, warehouse, tmp_path):
+    write_csv(minimal_bank, "accounts", [_account_row()], name="accounts_2026-01-01.csv")
+    write_csv(minimal_bank, "transactions", [_txn("T7", "A3", "2026-01-20 09:00:00", "credit", "10.00", "10.00")],
+              name="transactions_2026-01-20.csv")
+    assert load_all(warehouse, minimal_bank)["transactions"].rows_quarantined == 0
+    # the bank closes A3 on the 15th in a corrected file: T7 now falls after its closing day
+    write_csv(minimal_bank, "accounts", [_account_row(closed="2026-01-15")], name="accounts_2026-01-01.csv")
+    results = load_all(warehouse, minimal_bank)
+    txns = results["transactions"]
+    assert results["accounts"].mode == "full" and txns.mode == "full" and "narrowed" in txns.plan
+    assert txns.reasons == {"transaction after the account's closed_date": 1}
+    assert _contents(warehouse) == _as_full_load(minimal_bank, tmp_path)
+    # corrected again (closed on the 25th): the quarantined transaction is checked again and accepted
+    write_csv(minimal_bank, "accounts", [_account_row(closed="2026-01-25")], name="accounts_2026-01-01.csv")
+    results = load_all(warehouse, minimal_bank)
+    txns = results["transactions"]
+    assert txns.mode == "incremental" and (txns.rows_accepted, txns.rows_quarantined) == (4, 0)
+    assert _contents(warehouse) == _as_full_load(minimal_bank, tmp_path)
+
+
+def test_a_line_over_the_limit_after_the_sampled_part_names_its_line(minimal_bank, warehouse):
+    load_all(warehouse, minimal_bank)
+    header = ",".join(TABLES["contact_logs"].column_names)
+    good = "".join(f"K{i},C1,S1,2026-01-10 10:00:00,phone,reached\n" for i in range(25_000))
+    long_line = "K-1,C1,S1,2026-01-10 10:00:00,phone," + "13812345678" * 200_000 + "\n"
+    (minimal_bank / "contact_logs").mkdir()
+    (minimal_bank / "contact_logs" / "contact_logs.csv").write_text(header + "\n" + good + long_line + good[:200],
+                                                                     encoding="utf-8")
+    with pytest.raises(IngestionError) as err:
+        load_table(warehouse, "contact_logs", minimal_bank)
+    assert str(err.value) == ("contact_logs/contact_logs.csv: cannot be read: line 25002 (counting the header as "
+                              "line 1): line too long (over 2000000 bytes)")
+
+
+class _DiskFullAt:
+    """A connection whose statement containing `marker` fails as a full disk does."""
+
+    def __init__(self, con, marker: str):
+        self._con, self._marker = con, marker
+
+    def execute(self, sql, *args):
+        if self._marker in sql:
+            raise duckdb.IOException("IO Error: Could not write file \"/wh/warehouse.duckdb.wal\": No space left on device")
+        return self._con.execute(sql, *args)
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+
+def test_a_full_disk_mid_load_says_so_and_leaves_the_table_as_it_was(minimal_bank, warehouse, tmp_path):
+    load_all(warehouse, minimal_bank)
+    before = warehouse.execute("SELECT * FROM raw.transactions ORDER BY ALL").fetchall()
+    audit = warehouse.execute("SELECT * FROM raw.load_audit WHERE table_name = 'transactions'").fetchall()
+    write_csv(minimal_bank, "transactions", [_txn("T4", "A1", "2026-01-07 09:00:00", "credit", "1.00", "1301.00")],
+              name="a_early.csv")  # sorts first: a full load, which replaces raw.transactions
+    with pytest.raises(IngestionError) as err:
+        load_table(_DiskFullAt(warehouse, "CREATE OR REPLACE TABLE raw"), "transactions", minimal_bank)
+    assert str(err.value) == (f"out of disk space while loading transactions "
+                              f"({(tmp_path / 'warehouse.duckdb').resolve()})")
+    assert warehouse.execute("SELECT * FROM raw.transactions ORDER BY ALL").fetchall() == before
+    assert warehouse.execute("SELECT * FROM raw.load_audit WHERE table_name = 'transactions'").fetchall() == audit
+    # and the next load, with space again, goes through
+    assert load_table(warehouse, "transactions", minimal_bank).rows_accepted == 4
+
+
+def test_a_full_disk_while_decoding_a_gbk_file_says_so(minimal_bank, warehouse, monkeypatch):
+    import errno
+
+    from orchestration.lib import ingest_files
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(ingest_files, "decoded_copy", full)
+    load_table(warehouse, "branches", minimal_bank)
+    path = minimal_bank / "customers" / "customers.csv"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("gbk"))
+    with pytest.raises(IngestionError, match=r"^out of disk space while loading customers \(.*branch-retention-tmp"):
+        load_table(warehouse, "customers", minimal_bank)
+    assert not (warehouse_dir(warehouse) / ".branch-retention-tmp").exists()
+
+
+def warehouse_dir(con):
+    from orchestration.lib.ingest_files import warehouse_folder
+
+    return warehouse_folder(con)
+
+
+def test_decoded_copies_stay_in_the_warehouse_folder_and_are_removed(minimal_bank, warehouse, monkeypatch):
+    import os
+    import subprocess
+    import sys
+
+    from orchestration.lib import ingest_files
+
+    tmp_root = warehouse_dir(warehouse) / ".branch-retention-tmp"
+    # a killed run's leftovers: the folder of a process that no longer runs
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (tmp_root / str(dead.pid) / "x").mkdir(parents=True)
+    (tmp_root / str(dead.pid) / "x" / "0-customers.csv.utf8.csv").write_text("张三", encoding="utf-8")
+    copies = []
+    real = ingest_files.decoded_copy
+
+    def spy(path, label, encoding, workdir, check_plausible):
+        copy, share = real(path, label, encoding, workdir, check_plausible)
+        copies.append(copy)
+        assert copy.exists()
+        return copy, share
+
+    monkeypatch.setattr(ingest_files, "decoded_copy", spy)
+    path = minimal_bank / "customers" / "customers.csv"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("gbk"))
+    results = load_all(warehouse, minimal_bank)
+    assert results["customers"].rows_accepted == 2
+    assert len(copies) == 1 and copies[0].parent.parent == tmp_root / str(os.getpid())
+    assert not copies[0].exists() and not tmp_root.exists()  # removed, and the dead run's folder with it
+    # removed on error too
+    write_csv(minimal_bank, "customers", [{"customer_id": "C9", "customer_name": "王五"}], name="zz_bad.csv",
+              columns=["customer_id", "customer_name"], encoding="gbk")
+    with pytest.raises(IngestionError, match="missing required column"):
+        load_table(warehouse, "customers", minimal_bank)  # incremental: only zz_bad.csv is read (and decoded)
+    assert len(copies) == 2 and not any(c.exists() for c in copies) and not tmp_root.exists()
+
+
+def test_duckdb_errors_lose_quoted_values(minimal_bank):
+    from orchestration.lib.ingest import _safe_reason
+
+    exc = duckdb.ConversionException("Conversion Error: Could not convert string '13812345678' to INT32")
+    assert "13812345678" not in _safe_reason(exc)
+    exc = duckdb.IOException("IO Error: No files found that match the pattern \"/x/y.csv\"")
+    assert _safe_reason(exc, {"/x/y.csv": "t/y.csv"}) == 'IO Error: No files found that match the pattern "t/y.csv"'

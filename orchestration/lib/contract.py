@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 STRING = "string"
 DATE = "date"
 TIMESTAMP = "timestamp"
-MONEY = "money"  # CNY in yuan, two decimals
-DECIMAL = "decimal"  # a rate or an exchange rate, more decimals than money
+MONEY = "money"  # CNY in yuan, two decimals (more is quarantined, never rounded: orchestration/lib/ingest_values.py)
+DECIMAL = "decimal"  # a rate or an exchange rate, six decimals
 INTEGER = "integer"
 
 SQL_TYPES = {
@@ -168,7 +168,8 @@ TABLES: dict[str, Table] = {
             ],
             ["account_id"],
             description="one row per account of any product, closed ones included",
-            # its balances start at opening; a transaction dated before the opening day counts in that month's flows
+            # its balances start at opening; ingestion quarantines a transaction dated before the opening day
+            # (orchestration/lib/ingest.py), the LEAST only guards a row accepted under an older rule
             affects_months_from="LEAST(r.opened_date, (SELECT min(CAST(t.txn_ts AS DATE)) FROM {raw}.transactions t "
             "WHERE t.account_id = r.account_id))",
             window_date="opened_date",

@@ -3,11 +3,41 @@
 Every row that arrives ends in exactly one place: the typed table `raw.<table>` when it keeps the
 contract, or `raw.quarantine` with the reason when it does not (bad type, missing key, unknown code,
 non-positive amount, duplicate key, orphan foreign key, currency without a rate, a date after the latest
-valid date or before 1900, a CSV record with the wrong number of fields). Rows in = rows accepted + rows
-quarantined, per table, and loading the same files twice gives the same tables.
+valid date or before 1900, a CSV record with the wrong number of fields, and the rules below). Rows in = rows
+accepted + rows quarantined, per table, and loading the same files twice gives the same tables.
+
+Which files are read, the format settings (`landing/<table>/_format.json`: decimal comma, encoding) and the
+encoding rule are in orchestration/lib/ingest_files.py; how each value is read from text (numbers, time
+zones) in orchestration/lib/ingest_values.py. In short:
+- files: `.csv`, `.csv.gz`, `.csv.gzip`, `.parquet`, `.pq` directly in the table's folder are read; every other
+  file of the folder (a subfolder's, hidden, an Office lock file, `.tsv`, `.txt`, ...) is skipped, listed with
+  its reason in raw.skipped_files (table_name, source_file, reason, load_seq), LoadResult.skipped and a warning;
+- numbers follow an explicit format (a dot for decimals, thousands commas only in groups of three, or the
+  table's declared decimal comma); an ambiguous one or one with more decimals than its column holds is
+  quarantined, never rounded;
+- timestamps are Asia/Shanghai local time; an offset (`Z`, `+08:00`, `-05:00`, `+0800`) or a time-zone-aware
+  Parquet timestamp converts to it. The connection's TimeZone is set to Asia/Shanghai during each load (and
+  set back after); no result depends on it or on the machine's TZ.
+
+Rows checked against other rows (docs/rules.md section 8):
+- a transaction dated (its txn_ts's day) after its account's closed_date is quarantined, "transaction after the
+  account's closed_date"; on the closing day itself it is accepted (the closing transaction posts that day);
+- a transaction dated before its account's opened_date is quarantined, "transaction before the account's
+  opened_date" (the opening day itself is accepted);
+- an account whose closed_date is before its opened_date: "closed_date before opened_date";
+- a staff member whose left_date is before hired_date: "left_date before hired_date" (the same day is fine);
+- an account in a currency whose first fx rate is dated after the end of the account's opening month: kept
+  (months before a currency's first rate convert at that first rate), counted in a warning of the accounts
+  load, "fx rate used for months before its first rate_date: N account(s) ...", and in
+  raw.load_audit.warning_counts.
+A full load of accounts that narrows an account's dates (a later opened_date, an earlier closed_date) makes
+the transactions load in full, so an incremental load gives what a full load gives.
 
 A file that cannot be read, or lacks a required column, stops the load with an error naming the file
-and the column (or the line). So does a required table with no rows. Error messages never quote row
+and the column (or the line). So does a required table with no rows. A CSV line longer than MAX_LINE_BYTES
+is an error naming its line in the file ("line N (counting the header as line 1): line too long (over N
+bytes)"); a disk that fills up during a load is "out of disk space while loading <table> (<path>)", and the
+table stays as the last load left it. Error messages, warnings, logs and quarantine reasons never quote row
 content: rows carry personal data.
 
 After the transactions load, the balance chain is checked (docs/rules.md section 8): per account in (txn_ts, txn_id)
@@ -21,21 +51,22 @@ raw.load_files with its size and modification time. On the next load of a table:
 - only new files, each sorting after every file already loaded (daily files named by date do): only
   those files are read and their rows appended (mode "incremental"). A key already accepted makes the new
   row a duplicate, as the first occurrence would be in a full load. Rows quarantined earlier for a reason
-  that may have gone away (an orphan whose parent has since arrived, a date that was in the future) are
-  checked again with the new rows, so the result is what a full load of every file would give;
+  that may have gone away (an orphan whose parent has since arrived, a date that was in the future, a
+  transaction outside its account's dates when accounts changed) are checked again with the new rows, so the
+  result is what a full load of every file would give;
 - anything else (a file changed or removed, a new file sorting before a loaded one, a parent table that
-  lost keys since, an earlier latest valid date, a table held in the `landing` schema): the whole table
-  is loaded again from every file (mode "full").
+  lost keys since, an earlier latest valid date, a table held in the `landing` schema, changed format
+  settings, a new version of these rules (RULES_VERSION)): the whole table is loaded again from every file
+  (mode "full").
 Bookkeeping per table is in raw.load_audit (mode, files read, generation, parent generations).
 """
 
 from __future__ import annotations
 
-import codecs
+import errno
 import json
 import logging
 import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -45,15 +76,32 @@ import duckdb
 from orchestration.lib.contract import (
     BASE_CURRENCY,
     DATE,
-    DECIMAL,
-    INTEGER,
     LOAD_ORDER,
     MAY_BE_EMPTY,
-    MONEY,
     SQL_TYPES,
     TABLES,
     TIMESTAMP,
     Table,
+)
+from orchestration.lib.ingest_files import (
+    READ_SUFFIXES,
+    SKIP_SETTINGS,
+    FileFormat,
+    IngestionError,
+    file_kind,
+    first_line_over,
+    prepare_csv,
+    read_format,
+    table_folder,
+    temp_workdir,
+    warehouse_folder,
+)
+from orchestration.lib.ingest_values import (
+    BANK_TIME_ZONE,
+    bad_value_reason,
+    helper_columns,
+    source_text,
+    typed_expr,
 )
 
 log = logging.getLogger(__name__)
@@ -70,7 +118,13 @@ LOAD_CHANGES_TABLE = f"{RAW_SCHEMA}.load_changes"
 ALL_MONTHS = date(1900, 1, 1)
 # Tables a user may already hold in the warehouse instead of files (docs/rules.md section 9).
 LANDING_SCHEMA = "landing"
-FILE_SUFFIXES = (".csv", ".parquet", ".pq")
+# Files of a table folder that are not read, with the reason (orchestration/lib/ingest_files.py).
+SKIPPED_FILES_TABLE = f"{RAW_SCHEMA}.skipped_files"
+FILE_SUFFIXES = tuple(READ_SUFFIXES)
+# The longest CSV line (bytes) DuckDB reads; a longer one stops the load naming its line.
+MAX_LINE_BYTES = 2_000_000
+# The version of the reading and checking rules: a table last loaded under another version loads in full.
+RULES_VERSION = 2
 # Timestamps are local Asia/Shanghai time (docs/rules.md section 9); China has no daylight saving time.
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 # Dates before this are typos or placeholders, not data (a maturity in 9999 is a sentinel and stays).
@@ -81,11 +135,10 @@ REJECT_SCANS_TABLE = "_csv_reject_scans"
 # Reject kinds that concern one record: it is quarantined and the file goes on. Any other kind (an
 # unterminated quote, a line over the size limit) can swallow the records after it: the load stops.
 ROW_REJECTS = ("TOO MANY COLUMNS", "MISSING COLUMNS")
+LINE_TOO_LONG = "LINE SIZE OVER MAXIMUM"
 UNPARSEABLE = "unparseable CSV row"
-
-
-class IngestionError(Exception):
-    """The extract cannot be loaded at all (unreadable file, missing column, missing table)."""
+FX_BEFORE_FIRST_RATE = "fx rate used for months before its first rate_date"
+__all__ = ["IngestionError", "LoadResult", "load_all", "load_table", "table_files"]
 
 
 @dataclass
@@ -102,6 +155,8 @@ class LoadResult:
     plan: str = ""  # why this mode
     files_read: list[str] = field(default_factory=list)  # the files this load read (all of them when full)
     rows_new: int = 0  # rows read by this load
+    # files of the table's folder not read as rows: (path relative to the landing folder, reason)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def reconciles(self) -> bool:
@@ -122,92 +177,108 @@ def _literal(value: str) -> str:
 
 
 def table_files(landing: Path, table: str) -> list[Path]:
-    folder = landing / table
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in FILE_SUFFIXES)
+    """The files of landing/<table>/ that are read (orchestration/lib/ingest_files.py decides)."""
+    return table_folder(landing, table).read
 
 
-def _is_utf8(path: Path, chunk_size: int = 1 << 24) -> bool:
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    with path.open("rb") as fh:
-        while chunk := fh.read(chunk_size):
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError:
-                return False
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return False
-    return True
-
-
-def _utf8_copy(path: Path, workdir: Path, label: str) -> Path:
-    """A UTF-8 copy of a CSV in the Chinese national encoding (GB18030, a superset of GBK/GB2312).
-
-    The contract asks for UTF-8, but Windows tools in Chinese banks still write GBK; failing on them
-    would help nobody. A file that is neither is unreadable.
-    """
-    target = workdir / f"{len(list(workdir.iterdir()))}-{path.stem}.utf8.csv"
-    try:
-        with path.open("r", encoding="gb18030", newline="") as src, target.open("w", encoding="utf-8", newline="") as dst:
-            while chunk := src.read(1 << 22):
-                dst.write(chunk)
-    except UnicodeDecodeError as exc:
-        raise IngestionError(f"{label}: not readable as UTF-8 or GBK/GB18030 text (byte offset {exc.start})") from None
-    return target
-
-
-def _safe_reason(exc: Exception) -> str:
-    """A duckdb error without the row text it may quote (rows carry personal data)."""
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+def _safe_reason(exc: Exception, paths: dict[str, str] | None = None) -> str:
+    """A duckdb error without the row text it may quote (rows carry personal data): the first line, cut before
+    any quoted line or value, quoted strings replaced by '…', the paths given (path -> label) by their label."""
+    message = str(exc) or type(exc).__name__
+    for path, label in (paths or {}).items():
+        message = message.replace(path, label)
+    text = message.splitlines()[0]
     text = re.split(r"(?i)original line|line content|\bvalue\b", text)[0]
+    text = re.sub(r"'[^']*'|\"[^\"]*\"", lambda m: m.group(0) if m.group(0)[1:-1] in (paths or {}).values()
+                  else "'…'", text)
     # "CSV Error on Line: 12" is the file's line; "LINE 1:" further down is the SQL statement's.
-    line = re.search(r"(?i)error on line:?\s*(\d+)", str(exc))
+    line = re.search(r"(?i)error on line:?\s*(\d+)", message)
     return text.strip().rstrip(":") + (f" (near line {line.group(1)})" if line and "line" not in text.lower() else "")
 
 
-def _read_file(
-    con: duckdb.DuckDBPyConnection, path: Path, workdir: Path, label: str, warnings: list[str] | None = None
-) -> tuple[str, list[str], str | None]:
-    """A SQL expression reading the file with every column as text, its column names, and for a CSV the
-    path DuckDB reads (the name its rejected records are filed under)."""
+def _line_too_long(label: str, readable: Path, reported_line: int | None = None) -> IngestionError | None:
+    """The error for a CSV line over MAX_LINE_BYTES, naming its physical line in the file (DuckDB reports the
+    line of its buffer, often 1, when the line falls in its sniffing sample). None when no physical line is
+    that long when there is no line DuckDB named: a quoted field that never closes made one long record."""
+    line = first_line_over(readable, MAX_LINE_BYTES)
+    if line is not None:
+        return IngestionError(f"{label}: cannot be read: line {line} (counting the header as line 1): "
+                              f"line too long (over {MAX_LINE_BYTES} bytes)")
+    if reported_line is None:
+        return None
+    return IngestionError(f"{label}: cannot be read: line {reported_line} (counting the header as line 1): "
+                          f"a record over {MAX_LINE_BYTES} bytes across lines: an unterminated quote is the usual "
+                          "cause")
+
+
+def _is_empty(path: Path, label: str) -> bool:
+    from orchestration.lib.ingest_files import open_bytes
+
     if path.stat().st_size == 0:
+        return True
+    if file_kind(path) != "csv":
+        return False
+    try:
+        with open_bytes(path) as fh:
+            return not fh.read(1)
+    except (OSError, EOFError):
+        raise IngestionError(f"{label}: not a readable gzip file") from None
+
+
+def _read_file(
+    con: duckdb.DuckDBPyConnection, path: Path, workdir: Path, label: str, table: str, fmt: FileFormat,
+    warnings: list[str] | None = None,
+) -> tuple[str, list[tuple[str, str]], str | None]:
+    """A SQL expression reading the file, its columns (name, DuckDB type), and for a CSV the path DuckDB reads
+    (the name its rejected records are filed under)."""
+    if _is_empty(path, label):
         raise IngestionError(f"{label}: file is empty (no header row)")
     readable = None
-    if path.suffix.lower() == ".csv":
-        readable = path if _is_utf8(path) else _utf8_copy(path, workdir, label)
-        if readable is not path and warnings is not None:
-            warnings.append(f"{label}: not UTF-8; read as GBK/GB18030")
+    if file_kind(path) == "csv":
+        readable = prepare_csv(path, label, table, fmt, workdir, warnings)
+        compression = ", compression='gzip'" if readable == path and path.name.lower().endswith((".gz", ".gzip")) else ""
         # Dialect fixed by the contract (comma, double quotes); every column read as text and typed later,
         # so one bad value quarantines one row instead of failing the file. A record DuckDB cannot split
         # into the header's fields is not dropped: store_rejects files it, and the load quarantines it.
         relation = (
             f"read_csv({_literal(str(readable))}, header=true, all_varchar=true, delim=',', quote='\"', "
-            f"escape='\"', strict_mode=true, store_rejects=true, rejects_table='{REJECTS_TABLE}', "
-            f"rejects_scan='{REJECT_SCANS_TABLE}')"
+            f"escape='\"', strict_mode=true, max_line_size={MAX_LINE_BYTES}{compression}, store_rejects=true, "
+            f"rejects_table='{REJECTS_TABLE}', rejects_scan='{REJECT_SCANS_TABLE}')"
         )
     else:
         relation = f"read_parquet({_literal(str(path))})"
     try:
-        names = [d[0] for d in con.execute(f"SELECT * FROM {relation} LIMIT 0").description]
+        columns = [(d[0], str(d[1])) for d in con.execute(f"SELECT * FROM {relation} LIMIT 0").description]
     except duckdb.Error as exc:
-        reason = _safe_reason(exc).replace(str(readable or path), label)
+        if _is_disk_full(exc):
+            raise
+        too_long = _line_too_long(label, Path(readable or path)) if "maximum line size" in str(exc).lower() else None
+        if too_long:
+            raise too_long from None
+        reason = _safe_reason(exc, {str(readable or path): label, str(path): label})
         if "sniffing" in reason.lower():
             reason = ("the CSV layout could not be recognised (comma-separated, double quotes, a header row); "
                       "an unterminated quote is the usual cause")
         raise IngestionError(f"{label}: cannot be read: {reason}") from None
-    return relation, names, (str(readable) if readable is not None else None)
+    return relation, columns, (str(readable) if readable is not None else None)
 
 
 def _normalise(name: str) -> str:
     return name.replace("\ufeff", "").strip().lower()
 
 
-def _file_select(spec: Table, relation: str, names: list[str], label: str, file_no: int) -> str:
-    by_clean = {}
-    for n in names:
+def _shown_names(names: list[str]) -> str:
+    """Column names for a warning: names that look like identifiers; others counted, not shown (a file without
+    a header row has its first row's values as names)."""
+    shown = [n for n in names if re.fullmatch(r"[a-z0-9_ .\-]{1,64}", n)]
+    hidden = len(names) - len(shown)
+    return ", ".join(shown + ([f"{hidden} other name(s) not shown"] if hidden else []))
+
+
+def _file_select(spec: Table, relation: str, columns: list[tuple[str, str]], label: str, file_no: int,
+                 decimal: str = ".") -> str:
+    by_clean, types = {}, dict(columns)
+    for n, _ in columns:
         by_clean.setdefault(_normalise(n), n)
     missing = [c for c in spec.required_columns if c not in by_clean]
     if missing:
@@ -215,7 +286,8 @@ def _file_select(spec: Table, relation: str, names: list[str], label: str, file_
     cols = []
     for c in spec.columns:
         if c.name in by_clean:
-            cols.append(f"NULLIF(TRIM(CAST({_quote(by_clean[c.name])} AS VARCHAR)), '') AS {_quote(c.name)}")
+            source = by_clean[c.name]
+            cols.append(f"NULLIF(TRIM({source_text(source, types[source], decimal)}), '') AS {_quote(c.name)}")
         else:
             cols.append(f"CAST(NULL AS VARCHAR) AS {_quote(c.name)}")
     return (
@@ -225,40 +297,24 @@ def _file_select(spec: Table, relation: str, names: list[str], label: str, file_
     )
 
 
-def _typed_expr(col) -> str:
-    """Text to the contract type; NULL where the text does not parse."""
-    v = _quote(col.name)
-    if col.type == DATE:
-        return (
-            f"COALESCE(TRY_CAST({v} AS DATE), TRY_CAST(TRY_STRPTIME({v}, '%Y/%m/%d') AS DATE), "
-            f"TRY_CAST(TRY_STRPTIME({v}, '%Y%m%d') AS DATE))"
-        )
-    if col.type == TIMESTAMP:
-        return (
-            f"COALESCE(TRY_CAST({v} AS TIMESTAMP), TRY_STRPTIME({v}, '%Y/%m/%d %H:%M:%S'), "
-            f"TRY_STRPTIME({v}, '%Y/%m/%d %H:%M'))"
-        )
-    if col.type in (MONEY, DECIMAL):
-        # Thousands separators are common in bank exports: 1,234.50.
-        return f"TRY_CAST(REPLACE({v}, ',', '') AS {SQL_TYPES[col.type]})"
-    if col.type == INTEGER:
-        return f"TRY_CAST({v} AS BIGINT)"
-    if col.codes is not None:
-        return f"LOWER({v})"
-    if col.name == "currency":
-        return f"UPPER({v})"
-    return v
+# The rows of another table a row is checked against (docs/rules.md section 8): the columns joined to it.
+CONTEXT = {
+    "transactions": (f"LEFT JOIN (SELECT account_id AS _ctx_account_id, opened_date AS _account_opened, "
+                     f"closed_date AS _account_closed FROM {RAW_SCHEMA}.accounts) ctx "
+                     f"ON ctx._ctx_account_id = typed.t_account_id"),
+}
 
 
-def _reason_exprs(spec: Table, accepted_keys: dict[str, str], latest_valid_date: date) -> list[str]:
-    """SQL expressions over the typed row, each NULL or a reason text."""
+def _reason_exprs(spec: Table, accepted_keys: dict[str, str], latest_valid_date: date, decimal: str = ".") -> list[str]:
+    """SQL expressions over the typed row, each NULL or a reason text. No reason quotes a value."""
     reasons = []
     for col in spec.columns:
         raw, typed = _quote(col.name), _quote("t_" + col.name)
         if not col.nullable or col.name in spec.primary_key:
             reasons.append(f"CASE WHEN {raw} IS NULL THEN 'missing {col.name}' END")
-        if col.type in (DATE, TIMESTAMP, MONEY, DECIMAL, INTEGER):
-            reasons.append(f"CASE WHEN {raw} IS NOT NULL AND {typed} IS NULL THEN 'bad {col.type} in {col.name}' END")
+        bad = bad_value_reason(col, decimal)
+        if bad:
+            reasons.append(bad)
         if col.type in (DATE, TIMESTAMP):
             reasons.append(
                 f"CASE WHEN {typed} < DATE '{EARLIEST_VALID_DATE.isoformat()}' "
@@ -284,8 +340,16 @@ def _reason_exprs(spec: Table, accepted_keys: dict[str, str], latest_valid_date:
         reasons.append(
             f"CASE WHEN {_quote('t_currency')} IS NOT NULL AND {_quote('t_currency')} <> '{BASE_CURRENCY}' "
             f"AND {_quote('t_currency')} NOT IN (SELECT currency FROM {RAW_SCHEMA}.fx_rates) "
-            f"THEN 'currency ' || {_quote('t_currency')} || ' has no rate in fx_rates' END"
+            f"THEN 'currency has no rate in fx_rates' END"
         )
+        reasons.append("CASE WHEN t_closed_date < t_opened_date THEN 'closed_date before opened_date' END")
+    if spec.name == "staff":
+        reasons.append("CASE WHEN t_left_date < t_hired_date THEN 'left_date before hired_date' END")
+    if spec.name == "transactions":
+        reasons.append("CASE WHEN CAST(t_txn_ts AS DATE) > _account_closed "
+                       "THEN 'transaction after the account''s closed_date' END")
+        reasons.append("CASE WHEN CAST(t_txn_ts AS DATE) < _account_opened "
+                       "THEN 'transaction before the account''s opened_date' END")
     return reasons
 
 
@@ -332,6 +396,15 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     )
     # Rows dated after the data's last transaction day (orchestration/lib/data_window.py): not yet in the marts.
     con.execute(f"ALTER TABLE {AUDIT_TABLE} ADD COLUMN IF NOT EXISTS rows_after_data_end BIGINT")
+    # The table's format settings (_format.json, canonical JSON), the rules version it was loaded under, and
+    # the counts of rows kept with a warning ({warning: count}, JSON).
+    con.execute(f"ALTER TABLE {AUDIT_TABLE} ADD COLUMN IF NOT EXISTS format_settings VARCHAR")
+    con.execute(f"ALTER TABLE {AUDIT_TABLE} ADD COLUMN IF NOT EXISTS rules_version BIGINT")
+    con.execute(f"ALTER TABLE {AUDIT_TABLE} ADD COLUMN IF NOT EXISTS warning_counts VARCHAR")
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {SKIPPED_FILES_TABLE} (table_name VARCHAR, source_file VARCHAR, reason VARCHAR, "
+        "load_seq BIGINT)"
+    )
     con.execute(
         f"CREATE TABLE IF NOT EXISTS {LOAD_FILES_TABLE} (table_name VARCHAR, source_file VARCHAR, size_bytes BIGINT, "
         "mtime_ns BIGINT, load_seq BIGINT, PRIMARY KEY (table_name, source_file))"
@@ -387,6 +460,8 @@ class _Previous:
     latest_valid_date: date | None
     load_seq: int
     from_landing_schema: bool
+    format_settings: str | None = None
+    rules_version: int | None = None
 
 
 def _signature(path: Path) -> tuple[int, int]:
@@ -396,8 +471,8 @@ def _signature(path: Path) -> tuple[int, int]:
 
 def _previous(con, table: str) -> _Previous | None:
     row = con.execute(
-        f"SELECT files, rows_in, generation, parent_generations, latest_valid_date, load_seq FROM {AUDIT_TABLE} "
-        "WHERE table_name = ?",
+        f"SELECT files, rows_in, generation, parent_generations, latest_valid_date, load_seq, format_settings, "
+        f"rules_version FROM {AUDIT_TABLE} WHERE table_name = ?",
         [table],
     ).fetchone()
     if row is None or not table_exists(con, RAW_SCHEMA, table):
@@ -409,7 +484,7 @@ def _previous(con, table: str) -> _Previous | None:
         ).fetchall()
     }
     return _Previous(files, row[1], row[2] or 0, json.loads(row[3] or "{}"), row[4], row[5] or 0,
-                     row[0] == f"{LANDING_SCHEMA}.{table}")
+                     row[0] == f"{LANDING_SCHEMA}.{table}", row[6], row[7])
 
 
 def _audit_number(con, table: str, column: str) -> int:
@@ -420,12 +495,16 @@ def _audit_number(con, table: str, column: str) -> int:
 
 
 def _plan(con, spec: Table, prev: _Previous | None, current: dict[str, tuple[int, int]], latest: date,
-          full: bool) -> tuple[str, str]:
+          full: bool, fmt: FileFormat | None = None) -> tuple[str, str]:
     """("full" | "incremental", why) for loading `spec` from the files `current` (label -> signature)."""
     if full:
         return "full", "a full load was asked for"
     if prev is None:
         return "full", "first load"
+    if prev.rules_version != RULES_VERSION:
+        return "full", f"the reading and checking rules changed (version {RULES_VERSION})"
+    if prev.format_settings != (fmt or FileFormat()).canonical():
+        return "full", "the table's format settings (_format.json) changed"
     if prev.from_landing_schema or not current and _landing_table_exists(con, spec.name):
         return "full", f"read from the warehouse table {LANDING_SCHEMA}.{spec.name}"
     gone = sorted(set(prev.files) - set(current))
@@ -441,7 +520,7 @@ def _plan(con, spec: Table, prev: _Previous | None, current: dict[str, tuple[int
         return "full", f"latest valid date {latest} is earlier than the last load's {prev.latest_valid_date}"
     for parent in validation_parents(spec):
         if prev.parent_generations.get(parent) != _audit_number(con, parent, "generation"):
-            return "full", f"{parent} lost rows that this table may refer to"
+            return "full", f"{parent} lost or narrowed rows that this table's rows are checked against"
     return "incremental", f"{len(new)} new file(s)" if new else "no new files"
 
 
@@ -458,40 +537,116 @@ def load_table(
     spec = TABLES[table]
     latest = latest_valid_date or load_date()
     ensure_schema(con)
-    files = table_files(landing, table)
+    folder = warehouse_folder(con)
+    database = _database_path(con)
+    previous_time_zone = _set_bank_time_zone(con)
+    workdir = None
+    try:
+        with temp_workdir(folder) as workdir:
+            return _load_table(con, spec, landing, latest, full, workdir)
+    except (duckdb.Error, OSError) as exc:
+        if _is_disk_full(exc):
+            where = getattr(exc, "filename", None) or (database if isinstance(exc, duckdb.Error) else None)
+            raise IngestionError(
+                f"out of disk space while loading {table} ({where or workdir or database or 'memory'})") from None
+        raise
+    finally:
+        _restore_time_zone(con, previous_time_zone)
+
+
+def _database_path(con) -> str | None:
+    try:
+        row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    except duckdb.Error:
+        return None
+    return str(Path(row[0]).resolve()) if row and row[0] and row[0] != ":memory:" else None
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    """Whether an error says the disk (or the file system's quota) is full."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, (duckdb.Error, OSError)) and any(
+        m in text for m in ("no space left on device", "disk is full", "not enough space on the disk",
+                            "disk quota exceeded"))
+
+
+def _set_bank_time_zone(con) -> str | None:
+    """Set the connection's TimeZone to Asia/Shanghai for the load; the setting it had (to set back)."""
+    try:
+        previous = con.execute("SELECT current_setting('TimeZone')").fetchone()[0]
+        con.execute(f"SET TimeZone = {_literal(BANK_TIME_ZONE)}")
+    except duckdb.Error:
+        return None
+    return previous
+
+
+def _restore_time_zone(con, previous: str | None) -> None:
+    if previous is None:
+        return
+    try:
+        con.execute(f"SET TimeZone = {_literal(previous)}")
+    except duckdb.Error:
+        pass  # a connection the load's error invalidated
+
+
+def _skipped_warning(table: str, skipped: list[tuple[str, str]]) -> str | None:
+    """One warning for the files of a table folder that are not read (the format settings aside)."""
+    listed = [(label, reason) for label, reason in skipped if reason != SKIP_SETTINGS]
+    if not listed:
+        return None
+    by_reason: dict[str, list[str]] = {}
+    for label, reason in listed:
+        by_reason.setdefault(reason, []).append(label)
+    parts = [f"{reason}: {', '.join(labels[:5])}" + (f" and {len(labels) - 5} more" if len(labels) > 5 else "")
+             for reason, labels in by_reason.items()]
+    return f"{table}: {len(listed)} file(s) not read (listed in {SKIPPED_FILES_TABLE}): " + "; ".join(parts)
+
+
+def _load_table(con, spec: Table, landing: Path, latest: date, full: bool, workdir: Path) -> LoadResult:
+    table = spec.name
+    listing = table_folder(landing, table)
+    fmt = read_format(landing, table)
+    files = listing.read
     labels = [str(path.relative_to(landing)) for path in files]
+    skipped = [(str(path.relative_to(landing)), reason) for path, reason in listing.skipped]
     signatures = {label: _signature(path) for label, path in zip(labels, files)}
     prev = _previous(con, table)
-    mode, plan = _plan(con, spec, prev, signatures, latest, full)
+    mode, plan = _plan(con, spec, prev, signatures, latest, full, fmt)
     to_read = [i for i, label in enumerate(labels) if mode == "full" or label not in prev.files]
     warnings: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="branch-retention-") as tmp:
-        selects = []
-        csv_sources: dict[str, tuple[int, str]] = {}  # path DuckDB reads -> (file number, label)
-        for i in to_read:
-            path, label = files[i], labels[i]
-            relation, names, readable = _read_file(con, path, Path(tmp), label, warnings)
-            if readable is not None:
-                csv_sources[readable] = (i, label)
-            extra = sorted(set(map(_normalise, names)) - set(spec.column_names))
-            if extra:
-                warnings.append(f"{label}: extra column(s) ignored: {', '.join(extra)}")
-            absent = [c for c in spec.column_names if c not in set(map(_normalise, names))]
-            if absent:
-                warnings.append(f"{label}: optional column(s) absent, loaded as empty: {', '.join(absent)}")
-            selects.append(_file_select(spec, relation, names, label, i))
-        read_labels = [labels[i] for i in to_read]
-        if mode == "full" and not selects and _landing_table_exists(con, table):
-            label = f"{LANDING_SCHEMA}.{table}"
-            relation = f"{LANDING_SCHEMA}.{_quote(table)}"
-            names = [d[0] for d in con.execute(f"SELECT * FROM {relation} LIMIT 0").description]
-            selects.append(_file_select(spec, relation, names, label, 0))
-            labels = read_labels = [label]
-        load = _Load(spec, latest, labels, read_labels, signatures, mode, plan, prev)
-        if mode == "full" and not selects:
-            if table in MAY_BE_EMPTY or spec.optional:
-                warnings.append(f"no files for {table} in {landing / table}: loaded as an empty table")
-                con.execute("BEGIN")
+    skip_note = _skipped_warning(table, skipped)
+    if skip_note:
+        warnings.append(skip_note)
+    selects = []
+    csv_sources: dict[str, tuple[int, str]] = {}  # path DuckDB reads -> (file number, label)
+    for i in to_read:
+        path, label = files[i], labels[i]
+        relation, columns, readable = _read_file(con, path, workdir, label, table, fmt, warnings)
+        if readable is not None:
+            csv_sources[readable] = (i, label)
+        names = {_normalise(n) for n, _ in columns}
+        extra = sorted(names - set(spec.column_names))
+        if extra:
+            warnings.append(f"{label}: extra column(s) ignored: {_shown_names(extra)}")
+        absent = [c for c in spec.column_names if c not in names]
+        if absent:
+            warnings.append(f"{label}: optional column(s) absent, loaded as empty: {', '.join(absent)}")
+        selects.append(_file_select(spec, relation, columns, label, i, fmt.decimal))
+    read_labels = [labels[i] for i in to_read]
+    if mode == "full" and not selects and _landing_table_exists(con, table):
+        label = f"{LANDING_SCHEMA}.{table}"
+        relation = f"{LANDING_SCHEMA}.{_quote(table)}"
+        columns = [(d[0], str(d[1])) for d in con.execute(f"SELECT * FROM {relation} LIMIT 0").description]
+        selects.append(_file_select(spec, relation, columns, label, 0, fmt.decimal))
+        labels = read_labels = [label]
+    load = _Load(spec, latest, labels, read_labels, signatures, mode, plan, prev, fmt, skipped)
+    if mode == "full" and not selects:
+        if table in MAY_BE_EMPTY or spec.optional:
+            warnings.append(f"no files for {table} in {landing / table}: loaded as an empty table")
+            con.execute("BEGIN")
+            try:
                 generation = _next_generation(con, spec, prev)
                 if spec.affects_months_from is not None and prev is not None and table_exists(con, RAW_SCHEMA, table):
                     had_rows = con.execute(f"SELECT count(*) FROM {RAW_SCHEMA}.{_quote(table)}").fetchone()[0]
@@ -500,14 +655,21 @@ def load_table(
                 con.execute(f"DELETE FROM {QUARANTINE_TABLE} WHERE table_name = ?", [table])
                 load.record(con, rows_in=0, rows_new=0, generation=generation)
                 con.execute("COMMIT")
-                for w in warnings:
-                    log.warning(w)
-                return load.result(con, warnings)
-            raise IngestionError(f"no files for required table {table}: expected CSV or Parquet in {landing / table}")
-        try:
-            result = load.run(con, selects, csv_sources)
-        except duckdb.Error as exc:
-            raise IngestionError(f"{table}: cannot be read: {_safe_reason(exc)}") from None
+            except BaseException:
+                _rollback(con)
+                raise
+            for w in warnings:
+                log.warning(w)
+            return load.result(con, warnings)
+        raise IngestionError(f"no files for required table {table}: expected CSV or Parquet in {landing / table}"
+                             + (f" ({skip_note.split(': ', 1)[1]})" if skip_note else ""))
+    try:
+        result = load.run(con, selects, csv_sources)
+    except duckdb.Error as exc:
+        if _is_disk_full(exc):
+            raise
+        raise IngestionError(f"{table}: cannot be read: {_safe_reason(exc, {k: v[1] for k, v in csv_sources.items()})}"
+                             ) from None
     if table == "transactions":
         # Incrementally only the accounts with new rows are checked again, unless accounts (their opening
         # balances) were loaded in full since.
@@ -524,15 +686,46 @@ def load_table(
             f"transactions: {result.balance_chain_breaks} balance-chain break(s): balance_after is not the "
             "previous balance plus a credit or minus a debit; rows kept, listed in " + BALANCE_BREAKS_TABLE
         )
+    if table == "accounts":
+        warnings += _fx_warnings(con)
     result.warnings = warnings
     for w in warnings:
         log.warning(w)
     return result
 
 
+def _fx_warnings(con) -> list[str]:
+    """Accounts kept whose first months come before their currency's first rate (they convert at that first
+    rate): a warning with the count, recorded in the audit's warning_counts."""
+    n = con.execute(
+        f"""
+        SELECT count(*) FROM {RAW_SCHEMA}.accounts a
+        JOIN (SELECT currency, min(rate_date) AS first_rate FROM {RAW_SCHEMA}.fx_rates GROUP BY currency) f
+          ON f.currency = a.currency
+        WHERE last_day(a.opened_date) < f.first_rate
+        """
+    ).fetchone()[0] if table_exists(con, RAW_SCHEMA, "fx_rates") else 0
+    con.execute(f"UPDATE {AUDIT_TABLE} SET warning_counts = ? WHERE table_name = 'accounts'",
+                [json.dumps({FX_BEFORE_FIRST_RATE: n} if n else {})])
+    if not n:
+        return []
+    return [f"accounts: {FX_BEFORE_FIRST_RATE}: {n} account(s) opened in a month that ends before their currency's "
+            "first rate; rows kept, those months convert at the first rate"]
+
+
+def _rollback(con) -> None:
+    """Roll the load's transaction back; a transaction the error already ended (or a connection it invalidated)
+    leaves nothing to roll back, and must not hide the error."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
+
+
 def _next_generation(con, spec: Table, prev: _Previous | None, accepted: str | None = None) -> int:
-    """A table's generation goes up when a full load drops a key value that other tables refer to; their
-    accepted rows may then be orphans, so they load in full too. A load that only adds keeps it."""
+    """A table's generation goes up when a full load drops a key value that other tables refer to (or, for
+    accounts, narrows an account's dates); their accepted rows may then be orphans (or outside their account's
+    dates), so they load in full too. A load that only adds keeps it."""
     if prev is None:
         return _audit_number(con, spec.name, "generation") + 1
     if accepted is None:  # an empty table: anything it held is gone
@@ -545,6 +738,13 @@ def _next_generation(con, spec: Table, prev: _Previous | None, accepted: str | N
             ).fetchone()[0]
             for col in _referenced_columns(spec.name)
         )
+        if spec.name == "accounts" and not lost:
+            # a later opened_date or an earlier closed_date may put an accepted transaction outside its account
+            lost = con.execute(
+                f"SELECT count(*) FROM {RAW_SCHEMA}.accounts o JOIN {accepted} n ON n.t_account_id = o.account_id "
+                "WHERE n.t_opened_date > o.opened_date "
+                "OR COALESCE(n.t_closed_date, DATE '9999-12-31') < COALESCE(o.closed_date, DATE '9999-12-31')"
+            ).fetchone()[0] > 0
     return prev.generation + (1 if lost else 0)
 
 
@@ -553,9 +753,11 @@ class _Load:
     the accepted ones and the quarantine, reconcile, and record the bookkeeping, in one transaction."""
 
     def __init__(self, spec: Table, latest: date, labels: list[str], read_labels: list[str],
-                 signatures: dict[str, tuple[int, int]], mode: str, plan: str, prev: _Previous | None):
+                 signatures: dict[str, tuple[int, int]], mode: str, plan: str, prev: _Previous | None,
+                 fmt: FileFormat | None = None, skipped: list[tuple[str, str]] | None = None):
         self.spec, self.latest, self.labels, self.read_labels = spec, latest, labels, read_labels
         self.signatures, self.mode, self.plan, self.prev = signatures, mode, plan, prev
+        self.fmt, self.skipped = fmt or FileFormat(), skipped or []
         self.rows_in = 0
         self.rows_new = 0
         # Rows raw.<table> held before this load appended to it: the rows at and after this position (rowid)
@@ -570,8 +772,8 @@ class _Load:
 
     def _recheck_select(self, con) -> str:
         """Rows quarantined earlier whose reason may have gone away since: an orphan whose parent table has
-        changed, a currency without a rate when fx_rates has changed, a future date when the latest valid
-        date has moved on. They go back through the checks as they were read (their text). Other reasons
+        changed, a currency without a rate when fx_rates has changed, a transaction outside its account's
+        dates when accounts have changed, a future date when the latest valid date has moved on. They go back through the checks as they were read (their text). Other reasons
         (a bad value, a duplicate of a row that stays accepted) cannot go away: those rows stay."""
         prev, conditions = self.prev, []
         if prev is not None:
@@ -579,6 +781,8 @@ class _Load:
                        if _audit_number(con, p, "changed_seq") > prev.load_seq}
             if changed - {"fx_rates"}:
                 conditions.append("q.reason LIKE '%orphan %'")
+            if "accounts" in changed and self.table == "transactions":
+                conditions.append("q.reason LIKE '%the account''s %'")
             if "fx_rates" in changed and self.table == "accounts":
                 conditions.append("q.reason LIKE '%has no rate in fx_rates%'")
             if prev.latest_valid_date is not None and self.latest > prev.latest_valid_date:
@@ -676,8 +880,8 @@ class _Load:
                 )
             self._drop_temps(con)
             con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
+        except BaseException:
+            _rollback(con)
             raise
         return result
 
@@ -689,8 +893,11 @@ class _Load:
             if col.references and col.references.split(".")[0] != table:
                 parent, key = col.references.split(".")
                 accepted_keys[col.references] = f"(SELECT {_quote(key)} AS k FROM {RAW_SCHEMA}.{_quote(parent)})"
-        typed = ", ".join(f"{_typed_expr(c)} AS {_quote('t_' + c.name)}" for c in spec.columns)
-        reasons = ", ".join(_reason_exprs(spec, accepted_keys, self.latest))
+        decimal = self.fmt.decimal
+        helpers = ", ".join(h for c in spec.columns for h in helper_columns(c, decimal))
+        typed = ", ".join(f"{typed_expr(c)} AS {_quote('t_' + c.name)}" for c in spec.columns)
+        reasons = ", ".join(_reason_exprs(spec, accepted_keys, self.latest, decimal))
+        context = CONTEXT.get(table, "")
         pk = ", ".join(_quote("t_" + k) for k in spec.primary_key)
         # Incrementally, a key accepted by an earlier load is the first occurrence: the new row is the duplicate.
         existing = (
@@ -703,9 +910,10 @@ class _Load:
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _checked AS
-            WITH typed AS (SELECT *, {typed} FROM _incoming),
-            reasoned AS (SELECT *, CASE WHEN _unparseable THEN '{UNPARSEABLE}'
-                ELSE NULLIF(concat_ws('; ', {reasons}), '') END AS _row_reason FROM typed),
+            WITH helped AS (SELECT *{', ' + helpers if helpers else ''} FROM _incoming),
+            typed AS (SELECT *, {typed} FROM helped),
+            reasoned AS (SELECT typed.*, CASE WHEN _unparseable THEN '{UNPARSEABLE}'
+                ELSE NULLIF(concat_ws('; ', {reasons}), '') END AS _row_reason FROM typed {context}),
             ranked AS (
                 SELECT r.*, {exists} AS _key_taken, CASE WHEN _row_reason IS NULL THEN row_number() OVER (
                     PARTITION BY {pk}, _row_reason IS NULL ORDER BY _file_no, _source_row) END AS _key_rank
@@ -730,12 +938,17 @@ class _Load:
         con.execute(
             f"INSERT INTO {AUDIT_TABLE} (table_name, files, rows_in, rows_accepted, rows_quarantined, load_mode, plan, "
             "files_read, rows_new, generation, parent_generations, latest_valid_date, load_seq, last_full_seq, "
-            "changed_seq, accepted_before, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+            "changed_seq, accepted_before, format_settings, rules_version, loaded_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
             [table, ", ".join(self.labels), rows_in, accepted, quarantined, self.mode, self.plan,
              ", ".join(self.read_labels if self.mode != "unchanged" else []), rows_new, generation,
              json.dumps(parents, sort_keys=True), self.latest, seq, last_full, changed,
-             0 if self.mode == "full" else self.accepted_before],
+             0 if self.mode == "full" else self.accepted_before, self.fmt.canonical(), RULES_VERSION],
         )
+        con.execute(f"DELETE FROM {SKIPPED_FILES_TABLE} WHERE table_name = ?", [table])
+        if self.skipped:
+            con.executemany(f"INSERT INTO {SKIPPED_FILES_TABLE} VALUES (?, ?, ?, ?)",
+                            [[table, label, reason, seq] for label, reason in self.skipped])
         if self.affected_from is not None:
             con.execute(f"INSERT INTO {LOAD_CHANGES_TABLE} VALUES (?, ?, ?, now())", [seq, table, self.affected_from])
         if self.mode == "full":
@@ -760,7 +973,7 @@ class _Load:
         )
         return LoadResult(table, self.labels, rows_in, accepted, quarantined, reasons, warnings, mode=self.mode,
                           plan=self.plan, files_read=self.read_labels if self.mode != "unchanged" else [],
-                          rows_new=self.rows_new)
+                          rows_new=self.rows_new, skipped=list(self.skipped))
 
     @staticmethod
     def _drop_temps(con) -> None:
@@ -842,9 +1055,12 @@ def _add_rejected_records(con, csv_sources: dict[str, tuple[int, str]]) -> None:
         """
     )
     fatal = con.execute(
-        f"SELECT label, record_no + 1, error_type FROM _rejected WHERE error_type NOT IN "
+        f"SELECT label, record_no + 1, error_type, file_no FROM _rejected WHERE error_type NOT IN "
         f"({', '.join(_literal(k) for k in ROW_REJECTS)}) ORDER BY file_no, record_no LIMIT 1"
     ).fetchone()
+    if fatal and fatal[2] == LINE_TOO_LONG:
+        readable = next(k for k, v in csv_sources.items() if v[0] == fatal[3])
+        raise _line_too_long(fatal[0], Path(readable), fatal[1])
     if fatal:
         raise IngestionError(
             f"{fatal[0]}: cannot be read: line {fatal[1]} (counting the header as line 1): {fatal[2].lower()}"

@@ -1,4 +1,9 @@
-"""What is in the landing folder, for the new-file sensor: each file once, by path, size and mtime."""
+"""What is in the landing folder, for the new-file sensor: each file once, by path, size and mtime.
+
+The files listed are the ones ingestion reads, by the same rule (orchestration/lib/ingest_files.table_folder:
+CSV, gzip-compressed CSV and Parquet directly in a table's folder; nothing in a subfolder, no hidden or Office
+lock file), plus each table's format settings (`_format.json`), whose change loads the table again.
+"""
 
 from __future__ import annotations
 
@@ -9,22 +14,19 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from orchestration.lib.contract import TABLES
-from orchestration.lib.ingest import FILE_SUFFIXES
+from orchestration.lib.ingest_files import table_folder
 
 BANK_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def landing_files(landing: Path) -> dict[str, str]:
-    """{relative path: "size:mtime_ns"} for every extract file in a table folder."""
+    """{relative path: "size:mtime_ns"} for every file ingestion reads, and every table's _format.json."""
     found = {}
     for table in TABLES:
-        folder = landing / table
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and path.suffix.lower() in FILE_SUFFIXES and not path.name.startswith("."):
-                stat = path.stat()
-                found[str(path.relative_to(landing))] = f"{stat.st_size}:{stat.st_mtime_ns}"
+        listing = table_folder(landing, table)
+        for path in sorted(listing.read + ([listing.format_file] if listing.format_file else [])):
+            stat = path.stat()
+            found[str(path.relative_to(landing))] = f"{stat.st_size}:{stat.st_mtime_ns}"
     return found
 
 
