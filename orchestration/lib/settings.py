@@ -40,7 +40,9 @@ def quality_dir() -> Path:
 # Where the marts are published for BI tools (serving DuckDB file and Parquet).
 PUBLISH_ENV = "BRANCH_RETENTION_PUBLISH_DIR"
 # First month of the monthly partitions (YYYY-MM-01): the earliest month a backfill can rebuild. Unset: the
-# first month of the data loaded (the data window file), else the current month (nothing loaded yet).
+# first month of the data loaded (the data window file), else NO_DATA_FIRST_MONTH (nothing loaded yet: a
+# run reloads the definitions once its data is in, so an earlier history still gets its months).
+NO_DATA_FIRST_MONTH = "2000-01-01"
 FIRST_MONTH_ENV = "BRANCH_RETENTION_FIRST_MONTH"
 
 
@@ -55,12 +57,9 @@ def data_window_file() -> Path:
 
 
 def first_partition_month() -> str:
-    from datetime import date
-
     from orchestration.lib.data_window import read_first_month
 
-    return (os.environ.get(FIRST_MONTH_ENV) or read_first_month(data_window_file())
-            or date.today().strftime("%Y-%m-01"))
+    return os.environ.get(FIRST_MONTH_ENV) or read_first_month(data_window_file()) or NO_DATA_FIRST_MONTH
 
 
 def prepare_dagster_home(home: Path) -> None:
