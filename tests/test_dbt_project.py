@@ -69,3 +69,54 @@ def test_every_var_read_is_declared_with_a_default():
 def test_incremental_unit_test_does_not_read_the_warehouse_load_state(unit_test):
     """An incremental unit test's window must not depend on the loads the warehouse it runs in has seen."""
     assert "pending_changes_start" in unit_test["overrides"]["macros"], unit_test["name"]
+
+
+def _models() -> dict[str, dict]:
+    return {n["name"]: n for n in manifest()["nodes"].values()
+            if n["resource_type"] == "model" and n["package_name"] == "branch_retention"}
+
+
+def _layer(node: dict) -> str:
+    return node["fqn"][1]  # staging, intermediate, marts
+
+
+def test_the_dag_flows_one_way_staging_intermediate_marts():
+    """No staging or intermediate model reads a mart, and staging reads no intermediate model: a change to a
+    mart never re-grains logic upstream of it, and the UI's groups run in the order the data flows."""
+    models = _models()
+    by_id = {n["unique_id"]: n for n in models.values()}
+    order = {"staging": 0, "intermediate": 1, "marts": 2}
+    backwards = [f"{node['name']} ({_layer(node)}) reads {by_id[parent]['name']} ({_layer(by_id[parent])})"
+                 for node in models.values() for parent in node["depends_on"]["nodes"]
+                 if parent in by_id and order[_layer(by_id[parent])] > order[_layer(node)]]
+    assert not backwards, backwards
+
+
+def test_every_churn_type_has_its_signals_model_and_is_matched():
+    """A churn type is a seed row (churn_types.csv), a model int_churn_signals_<type> whose signal_<type> column is
+    the family's verdict, and a branch of int_churn_type_matches; 'unclassified' is what is left."""
+    import csv
+
+    with open(DBT_DIR / "seeds" / "churn_types.csv", encoding="utf-8") as f:
+        types = {row["churn_type"] for row in csv.DictReader(f)} - {"unclassified"}
+    models = _models()
+    signals = {name.removeprefix("int_churn_signals_") for name in models if name.startswith("int_churn_signals_")}
+    assert signals == types
+    matched_from = {manifest()["nodes"][p]["name"] for p in models["int_churn_type_matches"]["depends_on"]["nodes"]}
+    assert {f"int_churn_signals_{t}" for t in types} <= matched_from
+    for t in types:
+        assert f"signal_{t}" in models[f"int_churn_signals_{t}"]["raw_code"]
+
+
+def test_do_not_chase_is_read_from_the_seed_not_a_type_name():
+    """Who is kept off retention lists is the churn_types seed's exclude_from_retention, in every model."""
+    offenders = [name for name, node in _models().items()
+                 if re.search(r"churn_type\s*(=|<>|!=)\s*'special'", node["raw_code"])]
+    assert not offenders, offenders
+
+
+def test_models_group_by_business_domain_in_dagster():
+    from orchestration.defs.dbt.assets import translator
+
+    groups = {translator.get_group_name(node) for node in _models().values()}
+    assert groups == {"staging", "customers", "churn", "lifecycle", "staffing", "branches", "quality"}, groups

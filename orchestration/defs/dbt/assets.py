@@ -28,8 +28,14 @@ dbt_project.prepare_if_dev()
 monthly_partitions = dg.MonthlyPartitionsDefinition(start_date=settings.first_partition_month(), end_offset=1)
 
 
+# Folders whose models belong to another domain's group.
+DOMAIN_GROUPS = {"balances": "customers"}
+
+
 class BranchRetentionTranslator(DagsterDbtTranslator):
-    """Sources are the Python assets (raw/<table>, reference/<table>); models group by their folder (layer)."""
+    """Sources are the Python assets (raw/<table>, reference/<table>). Models group by business domain, the
+    folder under their layer (models/<layer>/<domain>/), so the graph reads in the order the data flows:
+    staging, then customers (balances are the customers' money), churn, lifecycle, staffing, branches, quality."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
@@ -38,8 +44,10 @@ class BranchRetentionTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])
-        if dbt_resource_props["resource_type"] == "model" and len(fqn) > 2:
-            return fqn[1]  # staging, intermediate, marts
+        if dbt_resource_props["resource_type"] == "model" and len(fqn) > 3:
+            if fqn[1] == "staging":
+                return "staging"
+            return DOMAIN_GROUPS.get(fqn[2], fqn[2])
         if dbt_resource_props["resource_type"] == "seed":
             return "seeds"
         return super().get_group_name(dbt_resource_props)

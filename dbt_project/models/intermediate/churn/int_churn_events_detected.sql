@@ -4,7 +4,7 @@
     can qualify two months (a daily average lags the balance), so consecutive months are one event,
     dated by its first month. -#}
 with customer_months as (
-    select * from {{ ref('fct_customer_months') }}
+    select * from {{ ref('int_customer_months') }}
 ),
 
 compared as (

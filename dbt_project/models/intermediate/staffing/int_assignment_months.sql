@@ -1,8 +1,8 @@
 {#- One row per customer per month with a responsible staff member: the window's months from
-    fct_customer_assignments, and the plan month (when it lies after the as-of month) carrying the
+    int_customer_assignments, and the plan month (when it lies after the as-of month) carrying the
     as-of month's assignments forward. -#}
 with assignments as (
-    select * from {{ ref('fct_customer_assignments') }}
+    select * from {{ ref('int_customer_assignments') }}
 ),
 
 plan as (

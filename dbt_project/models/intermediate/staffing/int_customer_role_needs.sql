@@ -2,7 +2,7 @@
     (tier_roles seed) and the role that will serve them in their home branch — the same, or, when the
     branch has no staff of it that month, the role serving the next tier up (escalation), or none. -#}
 with customer_months as (
-    select * from {{ ref('fct_customer_months') }}
+    select * from {{ ref('int_customer_months') }}
     where service_tier <> 'none'
 ),
 

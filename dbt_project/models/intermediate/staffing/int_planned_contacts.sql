@@ -26,8 +26,9 @@ tier_roles as (
     select * from {{ ref('tier_roles') }}
 ),
 
-special_customers as (
-    select distinct customer_id from {{ ref('fct_churn_events') }} where churn_type = 'special'
+do_not_chase as (
+    -- customers with a churn event of a type the churn_types seed excludes from retention (special)
+    select distinct customer_id from {{ ref('int_churn_events') }} where exclude_from_retention
 ),
 
 eligible as (
@@ -44,8 +45,8 @@ eligible as (
     from assignments
     inner join months on assignments.month_start = months.month_start
     inner join tier_roles on assignments.service_tier = tier_roles.tier
-    left join special_customers on assignments.customer_id = special_customers.customer_id
-    where special_customers.customer_id is null
+    left join do_not_chase on assignments.customer_id = do_not_chase.customer_id
+    where do_not_chase.customer_id is null
 ),
 
 numbers as (
@@ -92,7 +93,7 @@ rescue as (
         cast(null as date) as earliest_date,
         cast(null as date) as due_date
     from eligible
-    inner join {{ ref('fct_churn_events') }} as events
+    inner join {{ ref('int_churn_events') }} as events
         on eligible.customer_id = events.customer_id
         and not events.exclude_from_retention
         and events.event_month < eligible.month_start

@@ -51,7 +51,7 @@ customers as (
         sum(case when tier_movement = 'upgrade' then 1 else 0 end) as n_upgrades,
         sum(case when tier_movement = 'downgrade' then 1 else 0 end) as n_downgrades,
         sum(case when is_on_watch then 1 else 0 end) as n_on_watch
-    from {{ ref('fct_customer_months') }}
+    from {{ ref('int_customer_months') }}
     group by home_branch_id, month_start
 ),
 
@@ -71,7 +71,7 @@ parked as (
         count(distinct customer_id) as n_special_customers,
         sum(special_parked_amount) as special_parked_amount,
         {{ sorted_list('customer_id') }} as special_customer_ids
-    from {{ ref('fct_churn_events') }}
+    from {{ ref('int_churn_events') }}
     where signal_special
     group by home_branch_id, cast({{ dbt.date_trunc('month', 'special_assessment_date') }} as date)
 ),

@@ -2,7 +2,7 @@
     customers they belong to, the AUM lost and the money that left in their windows. Every type shows
     on every branch-month, zero where nothing happened. -#}
 with events as (
-    select * from {{ ref('fct_churn_events') }}
+    select * from {{ ref('int_churn_events') }}
 ),
 
 by_type as (

@@ -21,8 +21,8 @@ accounts as (
 
 current_month as (
     -- the customer's row for the as-of month
-    select * from {{ ref('fct_customer_months') }}
-    where month_start = (select max(month_start) from {{ ref('fct_customer_months') }})
+    select * from {{ ref('int_customer_months') }}
+    where month_start = (select max(month_start) from {{ ref('int_customer_months') }})
 ),
 
 account_summary as (

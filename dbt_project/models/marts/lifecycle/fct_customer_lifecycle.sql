@@ -5,7 +5,7 @@
 {%- set txn_n = var('lifecycle_txn_window_months') %}
 
 with customer_months as (
-    select * from {{ ref('fct_customer_months') }}
+    select * from {{ ref('int_customer_months') }}
 ),
 
 months as (

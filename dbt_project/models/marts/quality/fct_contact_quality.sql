@@ -9,8 +9,8 @@ with customers as (
 
 current_assignments as (
     select customer_id, staff_id
-    from {{ ref('fct_customer_assignments') }}
-    where month_start = (select max(month_start) from {{ ref('fct_customer_assignments') }})
+    from {{ ref('int_customer_assignments') }}
+    where month_start = (select max(month_start) from {{ ref('int_customer_assignments') }})
 ),
 
 joined as (

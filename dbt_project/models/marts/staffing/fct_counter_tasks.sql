@@ -6,8 +6,9 @@ with customers as (
     where not has_usable_phone and monthly_avg_aum > 0
 ),
 
-special_customers as (
-    select distinct customer_id from {{ ref('fct_churn_events') }} where churn_type = 'special'
+do_not_chase as (
+    -- customers with a churn event of a type the churn_types seed excludes from retention (special)
+    select distinct customer_id from {{ ref('int_churn_events') }} where exclude_from_retention
 ),
 
 plan as (
@@ -45,6 +46,6 @@ select
     coalesce(blocked.has_churn_rescue, false) as has_churn_rescue,
     coalesce(blocked.has_maturity_reminder, false) as has_maturity_reminder
 from customers
-left join special_customers on customers.customer_id = special_customers.customer_id
+left join do_not_chase on customers.customer_id = do_not_chase.customer_id
 left join blocked on customers.customer_id = blocked.customer_id
-where special_customers.customer_id is null
+where do_not_chase.customer_id is null

@@ -9,6 +9,6 @@ select
     sum(case when is_escalated then 1 else 0 end) as customers_escalated,
     sum(case when assignment_reason = 'no_staff_of_role' then 1 else 0 end) as customers_unassigned,
     {{ sorted_list("case when is_escalated then assigned_role end") }} as escalated_to_roles
-from {{ ref('fct_customer_assignments') }}
+from {{ ref('int_customer_assignments') }}
 where is_escalated or assignment_reason = 'no_staff_of_role'
 group by home_branch_id, month_start, serving_role
