@@ -13,7 +13,7 @@ from orchestration.lib import settings
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from orchestration.lib.generator import generate_bank
+    from orchestration.lib.sample_bank import GROUND_TRUTH_DIR, generate_bank
 
     started = time.perf_counter()
     out = Path(args.out or settings.landing_dir())
@@ -21,7 +21,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     print(f"Sample bank: {args.customers:,} customers over {args.months} months (seed {args.seed}) in {out}")
     for table, n in result["tables"].items():
         print(f"  {table:<26}{n:>12,} rows")
-    print(f"  ground truth in {out / '_ground_truth'}; {time.perf_counter() - started:.1f}s")
+    print(f"  ground truth in {out / GROUND_TRUTH_DIR}; {time.perf_counter() - started:.1f}s")
     return 0
 
 

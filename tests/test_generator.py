@@ -1,5 +1,5 @@
 """Tests of the sample-bank generator: determinism, the raw contract, the balance chain, and that every planted
-label follows from DOMAIN.md's default rules (recomputed here independently with pandas)."""
+label follows from docs/rules.md's default rules (recomputed here independently with pandas)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from orchestration.lib import contract  # noqa: E402
-from orchestration.lib.generator import (  # noqa: E402
+from orchestration.lib.sample_bank import (  # noqa: E402
     GROUND_TRUTH_DIR,
     OUTPUT_TABLES,
     OWN_BANK_CODE,
@@ -24,9 +24,9 @@ from orchestration.lib.generator import (  # noqa: E402
 )
 
 N_CUSTOMERS, N_MONTHS = 2000, 12
-FLOORS = [(6_000_000, 4), (500_000, 3), (50_000, 2)]  # DOMAIN section 3 defaults, tier index
+FLOORS = [(6_000_000, 4), (500_000, 3), (50_000, 2)]  # docs/rules.md section 3 defaults, tier index
 TIER_NAMES = ["none", "mass", "affluent", "wealth", "private"]
-# DOMAIN section 5's example keywords, plus 医院 for the medical category
+# docs/rules.md section 5's example keywords, plus 医院 for the medical category
 CONSUMPTION_WORDS = ("购房", "首付", "房款", "置业", "汽车", "4S", "学费", "留学", "装修", "货款", "医院")
 
 
@@ -53,7 +53,7 @@ def bank(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def measured(bank):
-    """Daily AUM per customer, monthly average / month-end AUM and measured tier (DOMAIN sections 3-4)."""
+    """Daily AUM per customer, monthly average / month-end AUM and measured tier (docs/rules.md sections 3-4)."""
     root, info, t = bank
     acc = t["accounts"].copy()
     tx = t["transactions"].copy()
