@@ -56,15 +56,18 @@ def order_accounts(rows: AccountRows) -> tuple[dict, np.ndarray]:
 
 
 def accounts_table(a: dict, account_ids: pa.Array, customer_ids: pa.Array, branch_ids: pa.Array,
-                   account_branch: np.ndarray, opening: np.ndarray, pool_values: pa.Array) -> pa.Table:
+                   account_branch: np.ndarray, opening: np.ndarray, pool_values: pa.Array,
+                   currency: np.ndarray | None = None) -> pa.Table:
+    """currency: per account (None: all in the base currency)."""
     n = len(a["customer"])
+    currency = np.full(n, BASE_CURRENCY) if currency is None else currency.astype(str)
     return pa.table({
         "account_id": account_ids,
         "customer_id": take_or_null(customer_ids, a["customer"]),
         "branch_id": take_or_null(branch_ids, account_branch),
         "product_type": take_or_null(pa.array(list(PRODUCT_TYPES), pa.string()), a["product"]),
         "product_code": take_or_null(pool_values, a["code"]),
-        "currency": pa.array(np.full(n, BASE_CURRENCY), pa.string()),
+        "currency": pa.array(currency, pa.string()),
         "opened_date": date_column(a["opened"]),
         "maturity_date": date_column(a["maturity"]),
         "closed_date": date_column(a["closed"]),

@@ -16,6 +16,8 @@ def split_daily_delivery(landing: str | Path, day: date, out_dir: str | Path) ->
     The history files in landing/<table>/ keep the rows before `day`; the rows of `day` (none after it)
     are written to out_dir/<table>_<day>.csv. Move those into landing/<table>/ to deliver the day: the
     file sorts after the history file, as a bank's dated daily files do. Returns {table: path}.
+    The second file of the delivery (<table>.resent.csv, mess.py) is left as it is: it holds no row of the
+    window's last days, and it sorts between the history file and the daily files.
     """
     import duckdb
 

@@ -98,10 +98,12 @@ def chain_balances(rng, t: dict, opening: np.ndarray, planted: np.ndarray) -> tu
     return balance, opening, planted_raised
 
 
-def transactions_table(t: dict, first_number: int, balance: np.ndarray, account_ids: pa.Array,
+def transaction_id_column(first_number: int, n: int) -> pa.Array:
+    return id_column("T", first_number + np.arange(n), 12)
+
+
+def transactions_table(t: dict, txn_ids: pa.Array, balance: np.ndarray, account_ids: pa.Array,
                        pool_values: pa.Array) -> pa.Table:
-    n = len(t["account"])
-    txn_ids = id_column("T", first_number + np.arange(n), 12)
     cpa = t["counterparty_account"]
     outside = cpa > 0
     cpa_text = take_or_null(account_ids, np.where(cpa < 0, -cpa - 1, -1))
