@@ -13,15 +13,24 @@ from orchestration.lib import settings
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from orchestration.lib.generator import generate_bank
+    from orchestration.lib.sample_bank import GROUND_TRUTH_DIR, generate_bank
 
     started = time.perf_counter()
     out = Path(args.out or settings.landing_dir())
-    result = generate_bank(out, n_customers=args.customers, n_months=args.months, seed=args.seed, fmt=args.format)
+    mess_rate = 0.0 if args.clean else args.mess_rate
+    result = generate_bank(out, n_customers=args.customers, n_months=args.months, seed=args.seed, fmt=args.format,
+                           mess_rate=mess_rate)
     print(f"Sample bank: {args.customers:,} customers over {args.months} months (seed {args.seed}) in {out}")
+    resent = result.get("resent", {})
     for table, n in result["tables"].items():
-        print(f"  {table:<26}{n:>12,} rows")
-    print(f"  ground truth in {out / '_ground_truth'}; {time.perf_counter() - started:.1f}s")
+        again = f"  (+{resent[table]:,} in {table}.resent.csv)" if resent.get(table) else ""
+        print(f"  {table:<26}{n:>12,} rows{again}")
+    if mess_rate:
+        planted = {k: v for k, v in result["ground_truth"]["mess"].items() if k != "rows"}
+        print(f"  mess at {mess_rate:g}x the default rates: " + ", ".join(f"{k} {v}" for k, v in planted.items()))
+    else:
+        print("  clean: no mess planted")
+    print(f"  ground truth in {out / GROUND_TRUTH_DIR}; {time.perf_counter() - started:.1f}s")
     return 0
 
 
@@ -111,9 +120,8 @@ def _partition_keys(defs) -> set[str]:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from orchestration.lib.summary import format_summary, warehouse_summary
-
     from orchestration.lib.run_lock import RunInProgress
+    from orchestration.lib.summary import format_summary, warehouse_summary
 
     started = time.perf_counter()
     try:
@@ -156,6 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--months", type=int, default=12)
     gen.add_argument("--seed", type=int, default=42)
     gen.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    gen.add_argument("--mess-rate", type=float, default=1.0,
+                     help="multiplier of the default mess rates (placeholders, overdrafts, fx book, duplicates, "
+                          "orphans, rejected values, late rows; orchestration/lib/sample_bank/mess.py); 0 = clean")
+    gen.add_argument("--clean", action="store_true", help="no mess at all (same as --mess-rate 0)")
     gen.add_argument("--out", help=f"landing folder (default: ${settings.LANDING_ENV} or data/landing)")
     gen.set_defaults(func=_cmd_generate)
 

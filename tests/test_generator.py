@@ -1,5 +1,10 @@
-"""Tests of the sample-bank generator: determinism, the raw contract, the balance chain, and that every planted
-label follows from DOMAIN.md's default rules (recomputed here independently with pandas)."""
+"""Tests of the sample-bank generator: determinism, the raw contract, the balance chain, that every planted
+label follows from docs/rules.md's default rules (recomputed here independently with pandas), and that the
+mess it plants by default is there at its rates, listed in its ground truth, and leaves the labels alone.
+
+The rule tests read the clean bank (mess_rate=0), which is what the generator wrote before mess existed;
+the mess tests show the default bank is that bank plus the listed mess, with every planted customer's rows
+and labels unchanged, and that ingestion quarantines exactly what the mess list says."""
 
 from __future__ import annotations
 
@@ -16,17 +21,24 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from orchestration.lib import contract  # noqa: E402
-from orchestration.lib.generator import (  # noqa: E402
+from orchestration.lib.sample_bank import (  # noqa: E402
+    CLEAN_OUTPUT_TABLES,
     GROUND_TRUTH_DIR,
-    OUTPUT_TABLES,
     OWN_BANK_CODE,
     generate_bank,
 )
+from orchestration.lib.sample_bank.mess import (  # noqa: E402
+    DEFAULT_MESS,
+    NO_MESS,
+    PLACEHOLDERS,
+    RESENT_CLEAR_DAYS,
+    MessRates,
+)
 
 N_CUSTOMERS, N_MONTHS = 2000, 12
-FLOORS = [(6_000_000, 4), (500_000, 3), (50_000, 2)]  # DOMAIN section 3 defaults, tier index
+FLOORS = [(6_000_000, 4), (500_000, 3), (50_000, 2)]  # docs/rules.md section 3 defaults, tier index
 TIER_NAMES = ["none", "mass", "affluent", "wealth", "private"]
-# DOMAIN section 5's example keywords, plus 医院 for the medical category
+# docs/rules.md section 5's example keywords, plus 医院 for the medical category
 CONSUMPTION_WORDS = ("购房", "首付", "房款", "置业", "汽车", "4S", "学费", "留学", "装修", "货款", "医院")
 
 
@@ -45,15 +57,16 @@ def digest(root: Path) -> dict:
 
 @pytest.fixture(scope="session")
 def bank(tmp_path_factory):
+    """The clean bank: the rule tests recompute every label from it."""
     root = tmp_path_factory.mktemp("bank_csv")
-    info = generate_bank(root, n_customers=N_CUSTOMERS, n_months=N_MONTHS, seed=7)
-    tables = {t: read(root, t) for t in OUTPUT_TABLES}
+    info = generate_bank(root, n_customers=N_CUSTOMERS, n_months=N_MONTHS, seed=7, mess_rate=0)
+    tables = {t: read(root, t) for t in CLEAN_OUTPUT_TABLES}
     return root, info, tables
 
 
 @pytest.fixture(scope="session")
 def measured(bank):
-    """Daily AUM per customer, monthly average / month-end AUM and measured tier (DOMAIN sections 3-4)."""
+    """Daily AUM per customer, monthly average / month-end AUM and measured tier (docs/rules.md sections 3-4)."""
     root, info, t = bank
     acc = t["accounts"].copy()
     tx = t["transactions"].copy()
@@ -149,8 +162,8 @@ def test_short_and_partial_windows(tmp_path, n_months, end):
 
 def test_tables_follow_the_contract(bank):
     root, info, t = bank
-    assert sorted(p.name for p in root.iterdir() if p.is_dir()) == sorted(OUTPUT_TABLES + [GROUND_TRUTH_DIR])
-    for name in OUTPUT_TABLES:
+    assert sorted(p.name for p in root.iterdir() if p.is_dir()) == sorted(CLEAN_OUTPUT_TABLES + [GROUND_TRUTH_DIR])
+    for name in CLEAN_OUTPUT_TABLES:
         spec = contract.TABLES[name]
         df = t[name]
         header = (root / name / f"{name}.csv").read_text(encoding="utf-8").splitlines()[0]
@@ -419,9 +432,10 @@ def test_planted_lifecycle_stages_follow_the_rules(bank, measured):
 
 def test_parquet_matches_csv(bank, tmp_path):
     root, info, t = bank
-    info_pq = generate_bank(tmp_path / "pq", n_customers=N_CUSTOMERS, n_months=N_MONTHS, seed=7, fmt="parquet")
+    info_pq = generate_bank(tmp_path / "pq", n_customers=N_CUSTOMERS, n_months=N_MONTHS, seed=7, fmt="parquet",
+                            mess_rate=0)
     assert info_pq["tables"] == info["tables"]
-    for name in OUTPUT_TABLES:
+    for name in CLEAN_OUTPUT_TABLES:
         table = pq.read_table(tmp_path / "pq" / name / f"{name}.parquet")
         assert table.column_names == contract.TABLES[name].column_names
         df = table.to_pandas()
@@ -444,3 +458,225 @@ def test_parquet_matches_csv(bank, tmp_path):
     for f in ("churn_events", "lifecycle", "tier_moves"):
         assert (tmp_path / "pq" / GROUND_TRUTH_DIR / f"{f}.csv").read_bytes() == (
             root / GROUND_TRUTH_DIR / f"{f}.csv").read_bytes()
+
+
+# ------------------------------------------------------------------------------------------------- mess
+
+
+def read_all(root: Path, table: str) -> pd.DataFrame:
+    """The main file and the second file of the same delivery (<table>.resent.csv), in load order."""
+    frames = [read(root, table)]
+    resent = root / table / f"{table}.resent.csv"
+    if resent.exists():
+        frames.append(pd.read_csv(resent, dtype=str, keep_default_na=False, na_values=[""]))
+    return pd.concat(frames, ignore_index=True)
+
+
+@pytest.fixture(scope="session")
+def messy(tmp_path_factory):
+    """The default bank: the clean one plus the mess, at the default rates."""
+    root = tmp_path_factory.mktemp("bank_messy")
+    info = generate_bank(root, n_customers=N_CUSTOMERS, n_months=N_MONTHS, seed=7)
+    mess = pd.read_csv(root / GROUND_TRUTH_DIR / "mess.csv", dtype=str, keep_default_na=False)
+    return root, info, mess
+
+
+def test_mess_off_writes_the_clean_bank(bank, tmp_path):
+    root, info, _ = bank
+    assert not list(root.rglob("*.resent.csv")) and not (root / "fx_rates").exists()
+    assert not (root / GROUND_TRUTH_DIR / "mess.csv").exists() and "mess" not in info
+    generate_bank(tmp_path, n_customers=N_CUSTOMERS, n_months=N_MONTHS, seed=7, mess=NO_MESS)
+    assert digest(tmp_path) == digest(root)
+    # over a messy bank's folder, nothing of the mess is left behind
+    generate_bank(tmp_path, n_customers=N_CUSTOMERS, n_months=N_MONTHS, seed=7)
+    generate_bank(tmp_path, n_customers=N_CUSTOMERS, n_months=N_MONTHS, seed=7, mess_rate=0)
+    assert digest(tmp_path) == digest(root)
+
+
+def test_mess_is_deterministic(messy, tmp_path):
+    root, info, _ = messy
+    again = generate_bank(tmp_path, n_customers=N_CUSTOMERS, n_months=N_MONTHS, seed=7)
+    assert digest(tmp_path) == digest(root)
+    assert {k: v for k, v in again.items() if k != "files"} == {k: v for k, v in info.items() if k != "files"}
+
+
+def test_mess_leaves_planted_customers_and_their_labels_alone(bank, messy):
+    clean_root, _, clean = bank
+    root, _, mess = messy
+    for name in ("churn_events", "lifecycle", "tier_moves", "plants"):
+        assert (root / GROUND_TRUTH_DIR / f"{name}.csv").read_bytes() == (
+            clean_root / GROUND_TRUTH_DIR / f"{name}.csv").read_bytes(), name
+    planted = set(pd.read_csv(root / GROUND_TRUTH_DIR / "plants.csv", dtype=str)["customer_id"])
+    accounts = read(root, "accounts")
+    planted_accounts = set(accounts.loc[accounts["customer_id"].isin(planted), "account_id"])
+    assert planted_accounts == set(clean["accounts"].loc[clean["accounts"]["customer_id"].isin(planted), "account_id"])
+    for table, column, keys in (("customers", "customer_id", planted), ("accounts", "customer_id", planted),
+                                ("transactions", "account_id", planted_accounts),
+                                ("contact_logs", "customer_id", planted), ("complaints", "customer_id", planted),
+                                ("withdrawal_registrations", "customer_id", planted)):
+        got = read_all(root, table)
+        got = got[got[column].isin(keys)].reset_index(drop=True)
+        want = clean[table][clean[table][column].isin(keys)].reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, want, obj=table)
+    touched = set(mess["key"])
+    assert not touched & planted and not touched & planted_accounts
+
+
+def test_the_messy_bank_is_the_clean_bank_plus_the_listed_mess(bank, messy):
+    """Every row the mess did not add or change is the clean bank's row, unchanged."""
+    _, _, clean = bank
+    root, _, mess = messy
+    changed_customers = set(mess.loc[mess["table"] == "customers", "key"])
+    overdrawn = set(mess.loc[mess["kind"].str.startswith("overdraft"), "key"])
+    for table, key in (("customers", "customer_id"), ("accounts", "account_id"), ("transactions", "txn_id"),
+                       ("contact_logs", "contact_id"), ("complaints", "complaint_id"),
+                       ("withdrawal_registrations", "registration_id")):
+        got = read_all(root, table).drop_duplicates(key, keep="first")
+        added = got[key].str.match(r"^[A-Z]9") & ~got[key].isin(clean[table][key])
+        assert not added.any() or set(got.loc[added, key]) <= set(mess["key"]) | set(
+            got.loc[added & got[key].str.startswith("T9"), key]), table
+        got = got[~added].set_index(key).sort_index()
+        want = clean[table].set_index(key).sort_index()
+        assert list(got.index) == list(want.index), table
+        if table == "customers":
+            got, want = got.drop(index=list(changed_customers & set(got.index))), want.drop(
+                index=list(changed_customers & set(want.index)))
+        if table == "transactions":  # an overdraft moves the balances of its account's later rows
+            got, want = got[~got["account_id"].isin(overdrawn)], want[~want["account_id"].isin(overdrawn)]
+        pd.testing.assert_frame_equal(got, want, obj=table)
+
+
+def _count_at(share: float, n: int) -> int:
+    return max(1, round(share * n))
+
+
+def test_each_kind_of_mess_is_there_at_its_rate(bank, messy):
+    _, _, clean = bank
+    root, info, mess = messy
+    kinds = mess.groupby(["table", "kind"]).size().to_dict()
+    plants = pd.read_csv(root / GROUND_TRUTH_DIR / "plants.csv", dtype=str)
+    n_background = N_CUSTOMERS - len(plants)
+    r = DEFAULT_MESS
+    # customers: exact counts of the background customers
+    assert kinds[("customers", "placeholder")] == 3 * _count_at(r.contact_placeholder_share, n_background)
+    assert kinds[("customers", "malformed")] == 2 * _count_at(r.contact_malformed_share, n_background)
+    assert kinds[("customers", "after_as_of")] == _count_at(r.after_as_of_share, n_background)
+    assert kinds[("accounts", "overdraft_repaid")] == _count_at(r.overdraft_share, n_background)
+    assert kinds[("accounts", "overdraft_to_window_end")] == _count_at(r.overdraft_staying_share, n_background)
+    n_fx = kinds[("accounts", "foreign_currency")] + kinds[("accounts", "fx_before_first_rate")]
+    assert 0.5 * r.foreign_currency_share * n_background <= n_fx <= r.foreign_currency_share * n_background + 1
+    assert kinds[("accounts", "currency_without_rate")] == 1
+    # rows of the event tables: shares of the rows they are drawn from (background, not in the last days)
+    n_tx = len(clean["transactions"])
+    for kind, share in (("exact_duplicate", r.exact_duplicate_share), ("late_arrival", r.late_row_share),
+                        ("conflicting_duplicate", r.conflicting_duplicate_share),
+                        ("orphan", r.orphan_transaction_share), ("bad_value", r.bad_value_share)):
+        assert 0.5 * share * n_tx <= kinds[("transactions", kind)] <= share * n_tx + 1, kind
+    for kind in ("exact_duplicate", "late_arrival", "bad_value"):
+        assert kinds[("contact_logs", kind)] >= 1, kind
+    assert kinds[("accounts", "orphan")] >= 1
+    # every placeholder is a placeholder, every malformed value fails its pattern
+    customers = read(root, "customers").set_index("customer_id")
+    for row in mess[mess["kind"].isin(["placeholder", "malformed"])].itertuples():
+        value = customers.loc[row.key, row.column]
+        if row.kind == "placeholder":
+            assert value in PLACEHOLDERS or (pd.isna(value) and "  " in PLACEHOLDERS) or value.strip() == ""
+        elif row.column == "mobile_phone":
+            assert not pd.Series([value]).str.replace(r"^\+86|[ -]", "", regex=True).str.fullmatch(
+                r"1[3-9]\d{9}").iloc[0]
+        else:
+            assert not pd.Series([value]).str.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+").iloc[0]
+    # no row of the second file falls in the window's last days (a daily split of the last day stays whole)
+    last = pd.Timestamp(info["window"]["end"]) - pd.Timedelta(days=RESENT_CLEAR_DAYS - 1)
+    for table, column in (("transactions", "txn_ts"), ("contact_logs", "contact_ts")):
+        resent = pd.read_csv(root / table / f"{table}.resent.csv", dtype=str)
+        assert (resent[column].str[:10] < str(last.date())).all(), table
+    # late rows are in the second file only; re-sent rows in both
+    tx = read(root, "transactions")
+    resent = pd.read_csv(root / "transactions" / "transactions.resent.csv", dtype=str)
+    late = set(mess.loc[(mess["table"] == "transactions") & (mess["kind"] == "late_arrival"), "key"])
+    again = set(mess.loc[(mess["table"] == "transactions") & mess["kind"].str.endswith("duplicate"), "key"])
+    assert not late & set(tx["txn_id"]) and late <= set(resent["txn_id"])
+    assert again <= set(tx["txn_id"]) and again <= set(resent["txn_id"])
+
+
+def test_overdrafts_and_the_foreign_currency_book(messy):
+    root, info, mess = messy
+    accounts = read(root, "accounts").set_index("account_id")
+    tx = read(root, "transactions").sort_values(["account_id", "txn_ts", "txn_id"])
+    bal = tx.assign(cents=cents(tx["balance_after"])).groupby("account_id")["cents"]
+    for row in mess[mess["kind"].str.startswith("overdraft")].itertuples():
+        assert accounts.loc[row.key, "product_type"] == "demand_deposit"
+        assert bal.get_group(row.key).min() < 0, row
+        last = bal.get_group(row.key).iloc[-1]
+        assert (last < 0) == (row.kind == "overdraft_to_window_end"), row
+    # the chain holds on every account, overdrawn ones included (rows of both files)
+    all_tx = read_all(root, "transactions").drop_duplicates("txn_id")
+    all_tx = all_tx[all_tx["account_id"].isin(accounts.index) & all_tx["txn_ts"].str.fullmatch(
+        r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}") & ~all_tx["txn_ts"].str[5:10].eq("02-30")]
+    all_tx = all_tx.sort_values(["account_id", "txn_ts", "txn_id"]).reset_index(drop=True)
+    amount, balance = cents(all_tx["amount"]), cents(all_tx["balance_after"])
+    prev = balance.groupby(all_tx["account_id"]).shift(1)
+    prev = prev.where(prev.notna(), cents(accounts.loc[all_tx["account_id"], "opening_balance"]).values)
+    assert (prev + np.where(all_tx["direction"] == "credit", amount, -amount) == balance).all()
+    # fx: rates on working days over the window for each currency held; GBP's first rate after its accounts
+    rates = read(root, "fx_rates")
+    fx = accounts[accounts["currency"] != "CNY"]
+    held = set(fx["currency"])
+    assert "AUD" in held and "AUD" not in set(rates["currency"]) and held - {"AUD"} <= set(rates["currency"])
+    first = rates.groupby("currency")["rate_date"].min()
+    last = rates.groupby("currency")["rate_date"].max()
+    for cur in held - {"AUD", "GBP"}:
+        assert first[cur] < info["window"]["start"] and last[cur] >= str(
+            (pd.Timestamp(info["window"]["end"]) - pd.Timedelta(days=3)).date()), cur
+    if "GBP" in held:
+        assert (fx.loc[fx["currency"] == "GBP", "opened_date"] < first["GBP"]).all()
+    assert (pd.to_datetime(rates["rate_date"]).dt.dayofweek < 5).all()
+    assert not rates.duplicated(["currency", "rate_date"]).any() and (pd.to_numeric(rates["cny_per_unit"]) > 0).all()
+    # rows after the last transaction day
+    after = mess[mess["kind"] == "after_as_of"]
+    customers = read(root, "customers").set_index("customer_id")
+    last_day = tx["txn_ts"].str[:10].max()
+    for row in after.itertuples():
+        day = (customers.loc[row.key, "onboarded_date"] if row.table == "customers"
+               else accounts.loc[row.key, "opened_date"])
+        assert day > last_day, row
+
+
+def test_mess_rates_are_configurable(tmp_path):
+    small = dict(n_customers=600, n_months=4, seed=2)
+    double = generate_bank(tmp_path / "double", mess_rate=2, **small)["ground_truth"]["mess"]
+    single = generate_bank(tmp_path / "single", **small)["ground_truth"]["mess"]
+    assert double["placeholder"] > single["placeholder"] and double["exact_duplicate"] > single["exact_duplicate"]
+    only = MessRates(**{**{f: 0.0 for f in NO_MESS.__dataclass_fields__}, "overdraft_share": 0.01})
+    info = generate_bank(tmp_path / "only", mess=only, **small)
+    assert set(info["ground_truth"]["mess"]) == {"overdraft_repaid", "rows"}
+    assert not list((tmp_path / "only").rglob("*.resent.csv")) and not (tmp_path / "only" / "fx_rates").exists()
+    with pytest.raises(ValueError):
+        generate_bank(tmp_path / "bad", mess_rate=-1, **small)
+
+
+def test_ingestion_quarantines_exactly_what_the_mess_list_says(messy, tmp_path):
+    """Load the default bank as the pipeline does: each quarantined row is listed in the mess list with that
+    reason, and each listed quarantine is there; accepted mess is in the raw tables."""
+    import duckdb
+
+    from orchestration.lib.ingest import load_all
+
+    root, info, mess = messy
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    try:
+        results = load_all(con, root)
+        assert all(r.reconciles for r in results.values())
+        got = con.execute("SELECT table_name, reason, count(*) FROM raw.quarantine GROUP BY ALL").fetchall()
+        want = mess[mess["outcome"] == "quarantined"].groupby(["table", "reason"]).size()
+        assert {(t, r): n for t, r, n in got} == {k: int(v) for k, v in want.items()}
+        late = mess[mess["kind"] == "late_arrival"]
+        for table, key in (("transactions", "txn_id"), ("contact_logs", "contact_id")):
+            keys = list(late.loc[late["table"] == table, "key"])
+            n = con.execute(f"SELECT count(*) FROM raw.{table} WHERE {key} IN (SELECT unnest(?))", [keys]).fetchone()[0]
+            assert n == len(keys), table
+        assert con.execute("SELECT count(*) FROM raw.balance_chain_breaks").fetchone()[0] == 0
+        assert any("before its first rate_date" in w for w in results["accounts"].warnings)
+    finally:
+        con.close()
