@@ -57,12 +57,27 @@ def test_dim_customers_one_row_per_customer_with_masked_phones(con):
     assert con.execute("SELECT count(*) FROM marts.dim_customers WHERE NOT has_usable_phone").fetchone()[0] > 0
 
 
+def _month_rates(con, months: pd.DataFrame) -> pd.DataFrame:
+    """CNY per unit of each currency for each month: the latest rate on or before the period end, else the
+    earliest rate known (docs/rules.md section 3); CNY is 1."""
+    rates = con.execute("SELECT currency, rate_date, cny_per_unit FROM raw.fx_rates").df()
+    rows = []
+    for m in months.itertuples():
+        for currency, part in rates.groupby("currency"):
+            before = part[pd.to_datetime(part.rate_date) <= pd.Timestamp(m.period_end)]
+            pick = before.loc[before.rate_date.idxmax()] if len(before) else part.loc[part.rate_date.idxmin()]
+            rows.append((currency, pd.Timestamp(m.month_start), float(pick.cny_per_unit)))
+        rows.append(("CNY", pd.Timestamp(m.month_start), 1.0))
+    return pd.DataFrame(rows, columns=["currency", "month_start", "cny_per_unit"])
+
+
 def _brute_force_daily_aum(con) -> pd.DataFrame:
-    """End-of-day AUM of every customer on every day of the window, the obvious way, then per month."""
+    """End-of-day AUM of every customer on every day of the window, the obvious way, then per month: each
+    account's balance at no less than zero (an overdraft is not negative assets), in CNY at the month's rate."""
     months = con.execute("SELECT month_start, period_end, days_counted FROM intermediate.int_months "
                          "WHERE NOT is_baseline ORDER BY 1").df()
     days = pd.DataFrame({"day": pd.date_range(months.month_start.min(), months.period_end.max(), freq="D")})
-    accounts = con.execute("SELECT account_id, customer_id, opened_date, closed_date, opening_balance "
+    accounts = con.execute("SELECT account_id, customer_id, currency, opened_date, closed_date, opening_balance "
                            "FROM raw.accounts WHERE product_type <> 'loan'").df()
     txns = con.execute("SELECT t.account_id, t.txn_ts, t.txn_id, t.balance_after FROM raw.transactions t "
                        "JOIN raw.accounts a USING (account_id) WHERE a.product_type <> 'loan' "
@@ -73,12 +88,13 @@ def _brute_force_daily_aum(con) -> pd.DataFrame:
     grid["day"] = grid.day.astype("datetime64[ns]")
     grid = pd.merge_asof(grid.sort_values("day"), day_end.sort_values("day"), on="day", by="account_id")
     balance = grid.balance_after.where(grid.balance_after.notna(), grid.opening_balance).astype(float)
+    grid["month_start"] = grid.day.dt.to_period("M").dt.to_timestamp()
+    grid = grid.merge(_month_rates(con, months), on=["currency", "month_start"], how="left")
     opened = pd.to_datetime(grid.opened_date)
     closed = pd.to_datetime(grid.closed_date)
     live = (grid.day >= opened) & (closed.isna() | (grid.day < closed))
-    grid["cents"] = np.where(live, np.round(balance * 100), 0)
-    daily = grid.groupby(["customer_id", "day"], as_index=False).cents.sum()
-    daily["month_start"] = daily.day.dt.to_period("M").dt.to_timestamp()
+    grid["cents"] = np.where(live, np.maximum(balance, 0) * 100 * grid.cny_per_unit, 0)
+    daily = grid.groupby(["customer_id", "day", "month_start"], as_index=False).cents.sum()
     out = []
     for m in months.itertuples():
         part = daily[(daily.month_start == pd.Timestamp(m.month_start)) & (daily.day <= pd.Timestamp(m.period_end))]
@@ -98,8 +114,8 @@ def test_interval_aum_equals_day_by_day_to_the_cent(con):
     assert len(merged) > N_CUSTOMERS
     avg_diff = (merged.monthly_avg_aum.astype(float) * 100 - merged.avg_cents).abs()
     end_diff = (merged.month_end_aum.astype(float) * 100 - merged.end_cents).abs()
-    assert (avg_diff <= 0.5 + 1e-6).all(), merged[avg_diff > 0.5].head().to_string()
-    assert (end_diff < 0.5).all(), merged[end_diff >= 0.5].head().to_string()
+    assert (avg_diff <= 0.5 + 1e-4).all(), merged[avg_diff > 0.5 + 1e-4].head().to_string()
+    assert (end_diff <= 0.5 + 1e-4).all(), merged[end_diff > 0.5 + 1e-4].head().to_string()
     # And every customer-month the brute force finds money in is in the mart.
     funded = expected[expected.avg_cents > 0]
     assert set(zip(funded.customer_id, funded.month_start)) <= set(zip(merged.customer_id, merged.month_start))
