@@ -22,7 +22,7 @@ compared as (
         lag(month_end_aum) over (partition by customer_id order by month_start) as previous_month_end_aum,
         lag(monthly_avg_aum) over (partition by customer_id order by month_start) as previous_monthly_avg_aum,
         lag(n_open_accounts) over (partition by customer_id order by month_start) as previous_open_accounts,
-        {{ dbt.datediff("cast('2000-01-01' as date)", 'month_start', 'month') }} as month_number
+        {{ month_diff("cast('2000-01-01' as date)", 'month_start') }} as month_number
     from customer_months
 ),
 
