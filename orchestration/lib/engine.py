@@ -136,6 +136,7 @@ def load_into_postgres(warehouse: Path, tables=ENGINE_TABLES) -> dict[str, int]:
     built on it stay); one whose columns changed is dropped (with dbt's views on it) and created again.
     Returns the rows copied per table."""
     import duckdb
+    import psycopg2
 
     rows: dict[str, int] = {}
     duck = duckdb.connect(str(warehouse), read_only=True)
@@ -159,7 +160,12 @@ def load_into_postgres(warehouse: Path, tables=ENGINE_TABLES) -> dict[str, int]:
                 # DuckDB writes NULL as an empty field and an empty text as "": PostgreSQL's CSV reads both back.
                 duck.execute(f"COPY (SELECT * FROM {relation}) TO '{csv}' (FORMAT csv, HEADER false)")
                 with open(csv, "rb") as f:
-                    cur.copy_expert(f"COPY {relation} FROM STDIN WITH (FORMAT csv)", f)
+                    try:
+                        cur.copy_expert(f"COPY {relation} FROM STDIN WITH (FORMAT csv)", f)
+                    except psycopg2.Error as exc:
+                        # PostgreSQL's COPY errors quote the offending value: personal data, never in a message
+                        raise RuntimeError(f"could not copy {schema}.{table} into PostgreSQL "
+                                           f"({type(exc).__name__}, SQLSTATE {exc.pgcode}; the row is not shown)") from None
                 rows[f"{schema}.{table}"] = cur.rowcount
                 csv.unlink()
                 cur.execute(f"ANALYZE {relation}")
@@ -189,6 +195,8 @@ def copy_from_postgres(duck, schema: str, tables: list[str] | None = None, into_
     """Copy PostgreSQL tables (default: every table of `schema`) into a DuckDB connection, schema
     `into_schema` (default the same name), with the same types (numeric(p, s) -> DECIMAL(p, s)...).
     Returns the rows copied per table."""
+    import duckdb
+
     into_schema = into_schema or schema
     tables = tables if tables is not None else postgres_tables(schema)
     rows: dict[str, int] = {}
@@ -208,10 +216,15 @@ def copy_from_postgres(duck, schema: str, tables: list[str] | None = None, into_
                 target_relation = f"{_q(into_schema)}.{_q(table)}"
                 duck.execute(
                     f"CREATE OR REPLACE TABLE {target_relation} ({', '.join(f'{_q(c)} {t}' for c, t in columns)})")
-                duck.execute(
-                    f"INSERT INTO {target_relation} SELECT {names} FROM read_csv('{csv}', header = false, "
-                    f"columns = {types}, auto_detect = false, quote = '\"', escape = '\"', "
-                    f"timestampformat = '%Y-%m-%d %H:%M:%S.%f', allow_quoted_nulls = false)")
+                try:
+                    duck.execute(
+                        f"INSERT INTO {target_relation} SELECT {names} FROM read_csv('{csv}', header = false, "
+                        f"columns = {types}, auto_detect = false, quote = '\"', escape = '\"', "
+                        f"allow_quoted_nulls = false)")
+                except duckdb.Error as exc:
+                    # DuckDB's CSV errors quote the offending line: personal data, never in a message
+                    raise RuntimeError(f"could not read {schema}.{table} back from PostgreSQL "
+                                       f"({type(exc).__name__}; the row is not shown)") from None
                 rows[table] = duck.execute(f"SELECT count(*) FROM {target_relation}").fetchone()[0]
                 csv.unlink()
     finally:
@@ -246,3 +259,24 @@ def table_name_parts(qualified: str) -> tuple[str, str]:
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", schema) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", table):
         raise ValueError(f"not a schema.table name: {qualified}")
     return schema, table
+
+
+def postgres_row_counts(schema: str) -> dict[str, int]:
+    pg = pg_connect()
+    try:
+        with pg.cursor() as cur:
+            counts = {}
+            for table in postgres_tables(schema):
+                cur.execute(f"SELECT count(*) FROM {_q(schema)}.{_q(table)}")
+                counts[table] = cur.fetchone()[0]
+            return counts
+    finally:
+        pg.close()
+
+
+def describe() -> str:
+    """The engine, for the summary: 'duckdb' or 'postgres host:port/db' (no user, no password)."""
+    if uses_duckdb():
+        return "duckdb"
+    s = pg_settings()
+    return f"postgres {s['host']}:{s['port']}/{s['dbname']}"
