@@ -20,3 +20,18 @@
 {% macro spark__sorted_list(expr, delimiter_text, distinct) -%}
     array_join(array_sort({{ 'collect_set' if distinct else 'collect_list' }}({{ expr }})), {{ delimiter_text }})
 {%- endmacro %}
+
+{#- The values of `expr` joined in the order of `order_by` (a column of the same rows; no ties). -#}
+{% macro ordered_list(expr, order_by, delimiter_text="', '") -%}
+    {{ return(adapter.dispatch('ordered_list', 'branch_retention')(expr, order_by, delimiter_text)) }}
+{%- endmacro %}
+
+{% macro default__ordered_list(expr, order_by, delimiter_text) -%}
+    {{ dbt.listagg(expr, delimiter_text, 'order by ' ~ order_by) }}
+{%- endmacro %}
+
+{#- Spark's listagg takes no order: sort (order_by, value) pairs, then keep the values. -#}
+{% macro spark__ordered_list(expr, order_by, delimiter_text) -%}
+    array_join(transform(array_sort(collect_list(named_struct('k', {{ order_by }}, 'v', {{ expr }}))), x -> x.v),
+        {{ delimiter_text }})
+{%- endmacro %}
