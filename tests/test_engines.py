@@ -113,3 +113,32 @@ def test_postgres_builds_every_mart_equal_to_duckdb(bank, postgres_server):
 
     (bank / "engine_timings.json").write_text(json.dumps(timings, indent=1))
     print(f"\nengine timings, {N_CUSTOMERS} customers x {N_MONTHS} months: {json.dumps(timings)}")
+
+
+def test_a_failed_copy_into_postgres_names_the_table_not_the_row(tmp_path, postgres_server, monkeypatch):
+    """PostgreSQL's COPY errors quote the offending value; the project's message does not (personal data)."""
+    from orchestration.lib import engine
+
+    for key, value in postgres_server.items():
+        monkeypatch.setenv(key, value)
+    warehouse = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(warehouse))
+    con.execute("CREATE SCHEMA raw")
+    # a NUL character: DuckDB keeps it, PostgreSQL text cannot hold it
+    con.execute("CREATE TABLE raw.customers AS SELECT 'C1' AS customer_id, '张三' || chr(0) || '秘密' AS customer_name")
+    con.close()
+    with pytest.raises(RuntimeError) as failed:
+        engine.load_into_postgres(warehouse, tables=[("raw", "customers")])
+    message = str(failed.value)
+    assert "raw.customers" in message and "秘密" not in message and "张三" not in message
+    assert failed.value.__cause__ is None and failed.value.__suppress_context__
+
+
+def test_an_unknown_target_is_refused(monkeypatch):
+    from orchestration.lib import engine
+
+    monkeypatch.setenv(engine.TARGET_ENV, "oracle")
+    with pytest.raises(ValueError, match="duckdb, postgres"):
+        engine.target()
+    monkeypatch.delenv(engine.TARGET_ENV)
+    assert engine.target() == "duckdb"
