@@ -10,7 +10,7 @@ export BRANCH_RETENTION_DUCKDB ?= $(CURDIR)/data/warehouse.duckdb
 export BRANCH_RETENTION_LANDING ?= $(CURDIR)/data/landing
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 
-.PHONY: install run test ui lock clean browser
+.PHONY: install run test ui lock clean browser postgres
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,15 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "could not install chromium: the UI screenshot test will be skipped"; }
 
-test: install browser
+# Debian's PostgreSQL server for the engine tests (tests/test_engines.py starts a throwaway cluster from it
+# in a temp folder, on localhost only, and stops it afterwards); installed once, as root, from apt.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { echo "== installing Debian's postgresql for the engine tests =="; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null \
+	   && { service postgresql stop >/dev/null 2>&1 || true; }) \
+	  || echo "could not install postgresql: the PostgreSQL engine test will be skipped"; }
+
+test: install browser postgres
 	BRANCH_RETENTION_SCREENSHOT_DIR=$(CURDIR)/data/screenshots $(BIN)/python -m pytest
 
 ui: install

@@ -11,7 +11,7 @@ import pytest
 from orchestration.lib.contract import TABLES
 
 # The generated bank run through the whole pipeline, shared by the end-to-end and operations tests.
-pytest_plugins = ["tests.pipeline_fixtures"]
+pytest_plugins = ["tests.pipeline_fixtures", "tests.engine_fixtures"]
 
 
 def write_csv(folder: Path, table: str, rows: list[dict], name: str | None = None, columns: list[str] | None = None,

@@ -120,3 +120,29 @@ def test_models_group_by_business_domain_in_dagster():
 
     groups = {translator.get_group_name(node) for node in _models().values()}
     assert groups == {"staging", "customers", "churn", "lifecycle", "staffing", "branches", "quality"}, groups
+
+
+# PostgreSQL truncates identifiers at 63 bytes, and dbt names a unit test's relation after the test.
+IDENTIFIER_LIMIT = 63
+# Constructs whose meaning or type differs between engines: the models call the project's macro for them
+# (macros/portable/), one implementation per adapter, never dbt's directly.
+ENGINE_SPECIFIC = {
+    r"dbt\.datediff\(.*'month'\s*\)\s*}}": "month_diff()",
+    r"dbt\.generate_series\(": "integer_series()",
+    r"dbt\.listagg\([^)]*order by [a-z_.]+ *\)": "sorted_list() (text sorted by code point)",
+}
+
+
+def test_every_name_fits_every_engine():
+    names = [t["name"] for t in unit_tests()] + list(_models())
+    too_long = [n for n in names if len(n.encode()) > IDENTIFIER_LIMIT]
+    assert not too_long, too_long
+
+
+def test_models_use_the_portable_macros_where_engines_differ():
+    found = []
+    for name, node in _models().items():
+        for pattern, macro in ENGINE_SPECIFIC.items():
+            if re.search(pattern, node["raw_code"]):
+                found.append(f"{name}: use {macro}")
+    assert not found, found

@@ -47,52 +47,55 @@ def _scores(con: duckdb.DuckDBPyConnection, pairs_sql: str) -> list[Score]:
 
 
 def evaluate(warehouse: Path, ground_truth: Path) -> dict[str, list[Score]]:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        gt = {name: str(ground_truth / f"{name}.csv") for name in ("lifecycle", "churn_events", "tier_moves")}
-        results = {}
-        results["lifecycle stage"] = _scores(
-            con,
-            f"""
-            SELECT g.stage AS truth, l.lifecycle_stage AS predicted
-            FROM read_csv('{gt['lifecycle']}', header=true, all_varchar=true) g
-            LEFT JOIN marts.fct_customer_lifecycle l
-              ON l.customer_id = g.customer_id AND l.month_start = CAST(g.month AS DATE)
-            """,
-        )
-        # A planted event matches the customer's detected event that starts in its month, or covers it,
-        # or starts one month either side (a daily average lags the balance it follows).
-        matched = f"""
-            SELECT g.customer_id, g.event_month, g.churn_type AS truth,
-                   lower(g.stated_purpose_mismatch) = 'true' AS truth_mismatch,
-                   e.churn_type AS predicted, e.signal_stated_purpose_mismatch AS predicted_mismatch
-            FROM read_csv('{gt['churn_events']}', header=true, all_varchar=true) g
-            LEFT JOIN marts.fct_churn_events e
-              ON e.customer_id = g.customer_id
-             AND CAST(g.event_month AS DATE) BETWEEN e.event_month - INTERVAL 1 MONTH AND e.last_month + INTERVAL 1 MONTH
-            QUALIFY row_number() OVER (
-                PARTITION BY g.customer_id, g.event_month
-                ORDER BY abs(datediff('month', e.event_month, CAST(g.event_month AS DATE))), e.event_month) = 1
-        """
-        results["churn type"] = _scores(con, f"SELECT truth, predicted FROM ({matched})")
-        results["stated-purpose mismatch"] = _scores(
-            con,
-            f"""SELECT CASE WHEN truth_mismatch THEN 'mismatch' ELSE 'no mismatch' END AS truth,
-                       CASE WHEN predicted_mismatch THEN 'mismatch' WHEN predicted_mismatch IS NOT NULL
-                            THEN 'no mismatch' END AS predicted
-                FROM ({matched})""",
-        )
-        results["tier movement"] = _scores(
-            con,
-            f"""
-            SELECT g.movement AS truth, m.tier_movement AS predicted
-            FROM read_csv('{gt['tier_moves']}', header=true, all_varchar=true) g
-            LEFT JOIN marts.fct_customer_months m
-              ON m.customer_id = g.customer_id AND m.month_start = CAST(g.month AS DATE)
-            """,
-        )
-    finally:
-        con.close()
+    from orchestration.lib.engine import marts_connection
+
+    with marts_connection(warehouse) as con:
+        return _evaluate(con, ground_truth)
+
+
+def _evaluate(con, ground_truth: Path) -> dict[str, list[Score]]:
+    gt = {name: str(ground_truth / f"{name}.csv") for name in ("lifecycle", "churn_events", "tier_moves")}
+    results = {}
+    results["lifecycle stage"] = _scores(
+        con,
+        f"""
+        SELECT g.stage AS truth, l.lifecycle_stage AS predicted
+        FROM read_csv('{gt['lifecycle']}', header=true, all_varchar=true) g
+        LEFT JOIN marts.fct_customer_lifecycle l
+          ON l.customer_id = g.customer_id AND l.month_start = CAST(g.month AS DATE)
+        """,
+    )
+    # A planted event matches the customer's detected event that starts in its month, or covers it,
+    # or starts one month either side (a daily average lags the balance it follows).
+    matched = f"""
+        SELECT g.customer_id, g.event_month, g.churn_type AS truth,
+               lower(g.stated_purpose_mismatch) = 'true' AS truth_mismatch,
+               e.churn_type AS predicted, e.signal_stated_purpose_mismatch AS predicted_mismatch
+        FROM read_csv('{gt['churn_events']}', header=true, all_varchar=true) g
+        LEFT JOIN marts.fct_churn_events e
+          ON e.customer_id = g.customer_id
+         AND CAST(g.event_month AS DATE) BETWEEN e.event_month - INTERVAL 1 MONTH AND e.last_month + INTERVAL 1 MONTH
+        QUALIFY row_number() OVER (
+            PARTITION BY g.customer_id, g.event_month
+            ORDER BY abs(datediff('month', e.event_month, CAST(g.event_month AS DATE))), e.event_month) = 1
+    """
+    results["churn type"] = _scores(con, f"SELECT truth, predicted FROM ({matched})")
+    results["stated-purpose mismatch"] = _scores(
+        con,
+        f"""SELECT CASE WHEN truth_mismatch THEN 'mismatch' ELSE 'no mismatch' END AS truth,
+                   CASE WHEN predicted_mismatch THEN 'mismatch' WHEN predicted_mismatch IS NOT NULL
+                        THEN 'no mismatch' END AS predicted
+            FROM ({matched})""",
+    )
+    results["tier movement"] = _scores(
+        con,
+        f"""
+        SELECT g.movement AS truth, m.tier_movement AS predicted
+        FROM read_csv('{gt['tier_moves']}', header=true, all_varchar=true) g
+        LEFT JOIN marts.fct_customer_months m
+          ON m.customer_id = g.customer_id AND m.month_start = CAST(g.month AS DATE)
+        """,
+    )
     return results
 
 

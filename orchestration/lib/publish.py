@@ -42,8 +42,10 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def publish_marts(warehouse: Path, publish_dir: Path, publication_id: str | None = None) -> Publication:
-    """Copy every table of the working warehouse's marts schema to the serving file and Parquet."""
+def publish_marts(warehouse: Path, publish_dir: Path, publication_id: str | None = None,
+                  from_postgres: bool = False) -> Publication:
+    """Copy every table of the working warehouse's marts schema to the serving file and Parquet; with
+    from_postgres, the marts PostgreSQL built (BRANCH_RETENTION_TARGET=postgres), with their types."""
     publish_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc)
     publication_id = publication_id or stamp.strftime("%Y%m%dT%H%M%S%fZ")
@@ -59,8 +61,15 @@ def publish_marts(warehouse: Path, publish_dir: Path, publication_id: str | None
 
     con = duckdb.connect()
     try:
-        con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
-        con.execute("USE wh")
+        if from_postgres:
+            from orchestration.lib.engine import copy_from_postgres
+
+            con.execute("ATTACH ':memory:' AS wh")
+            con.execute("USE wh")
+            copy_from_postgres(con, MARTS_SCHEMA, scratch_near=serving_dir)
+        else:
+            con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
+            con.execute("USE wh")
         marts = [
             r[0]
             for r in con.execute(

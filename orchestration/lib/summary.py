@@ -23,7 +23,12 @@ def warehouse_summary(database: Path, published: Path | None = None) -> dict:
         mart_rows = {m: con.execute(f'SELECT count(*) FROM marts."{m}"').fetchone()[0] for m in marts}
     finally:
         con.close()
+    from orchestration.lib import engine
+
+    if not engine.uses_duckdb():
+        mart_rows = engine.postgres_row_counts("marts")
     return {
+        "engine": engine.describe(),
         "raw": [dict(zip(("table", "rows_in", "accepted", "quarantined", "load", "rows_read"), r)) for r in loads],
         "marts": mart_rows,
         "warehouse": str(database),
@@ -39,10 +44,12 @@ def format_summary(summary: dict) -> str:
                      f"   {r['load']} ({r['rows_read']:,})")
     lines.append("  quarantined rows and their reasons: table raw.quarantine")
     lines.append("")
-    lines.append("Marts (schema marts):")
+    lines.append("Marts (schema marts" + (f", in {summary['engine']}" if summary.get("engine", "duckdb") != "duckdb" else "") + "):")
     for name, n in summary["marts"].items():
         lines.append(f"  {name:<38}{n:>12,} rows")
     lines.append("")
+    if summary.get("engine", "duckdb") != "duckdb":
+        lines.append(f"Models built in: {summary['engine']} (raw tables validated in the DuckDB file below)")
     lines.append(f"Warehouse (DuckDB, working copy): {summary['warehouse']}")
     if summary.get("published"):
         lines.append(f"For BI tools (read-only, refreshed atomically): {summary['published']}/serving/marts.duckdb")

@@ -11,21 +11,27 @@
     record, when the fingerprint differs, or when the as-of date moved back; and its refresh window starts
     no later than the earliest month that a load since absorbed_load_seq changed (refresh_window_start). -#}
 
+{#- A relation of the project's own bookkeeping; Spark has schemas but no database above them. -#}
+{% macro project_relation(schema, identifier=none) -%}
+    {%- set database = none if target.type == 'spark' else target.database -%}
+    {{ return(api.Relation.create(database=database, schema=schema, identifier=identifier)) }}
+{%- endmacro %}
+
 {% macro build_state_relation() -%}
-    {{ return(api.Relation.create(database=target.database, schema='meta', identifier='incremental_build_state')) }}
+    {{ return(project_relation('meta', 'incremental_build_state')) }}
 {%- endmacro %}
 
 {#- raw.load_changes: ingestion writes one row per load that accepted or changed rows an incremental
     model reads, with the first month those rows belong to (orchestration/lib/ingest.py). -#}
 {% macro load_changes_relation() -%}
-    {{ return(api.Relation.create(database=target.database, schema='raw', identifier='load_changes')) }}
+    {{ return(project_relation('raw', 'load_changes')) }}
 {%- endmacro %}
 
 {#- Created before the models run (on-run-start), so the incremental models' SQL can read them; ingestion
     creates raw.load_changes with the same columns, this only stands in where no load has run yet. -#}
 {% macro create_build_state() -%}
-    {%- do adapter.create_schema(api.Relation.create(database=target.database, schema='meta')) -%}
-    {%- do adapter.create_schema(api.Relation.create(database=target.database, schema='raw')) -%}
+    {%- do adapter.create_schema(project_relation('meta')) -%}
+    {%- do adapter.create_schema(project_relation('raw')) -%}
     create table if not exists {{ build_state_relation() }} (
         model_name varchar(200),
         fingerprint varchar(64),

@@ -11,3 +11,24 @@
 {% macro spark__type_double() -%}
     double
 {%- endmacro %}
+
+{#- `expr` as `data_type`, the type DuckDB gives it already: unchanged on DuckDB (its SQL stays as it was),
+    cast on the other engines, so a mart's column has one type everywhere. PostgreSQL drops a numeric's
+    precision and scale through coalesce(), lag(), max() and sum() (numeric(18, 2) becomes numeric),
+    divides numerics into numerics where DuckDB gives a double, and sums bigints into numerics; DuckDB's
+    hugeint sums are bigint elsewhere (publishing casts them to bigint on DuckDB too). -#}
+{% macro typed(expr, data_type) -%}
+    {{ return(adapter.dispatch('typed', 'branch_retention')(expr, data_type)) }}
+{%- endmacro %}
+
+{% macro default__typed(expr, data_type) -%}
+    {{ expr }}
+{%- endmacro %}
+
+{% macro postgres__typed(expr, data_type) -%}
+    cast({{ expr }} as {{ data_type }})
+{%- endmacro %}
+
+{% macro spark__typed(expr, data_type) -%}
+    cast({{ expr }} as {{ data_type }})
+{%- endmacro %}

@@ -23,8 +23,10 @@
     coalesce(regexp_matches({{ expr }}, '[\p{L}\p{N}]'), false)
 {%- endmacro %}
 
+{#- [[:alnum:]] follows the database's LC_CTYPE (Han characters are letters under C.UTF-8, not under C):
+    the CJK ideograph blocks are named too, so a name in Chinese is kept whatever the database's locale. -#}
 {% macro postgres__has_letter_or_digit(expr) -%}
-    coalesce({{ expr }} ~ '[[:alnum:]]', false)
+    coalesce({{ expr }} ~ '[[:alnum:]\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]', false)
 {%- endmacro %}
 
 {% macro spark__has_letter_or_digit(expr) -%}

@@ -9,7 +9,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.lib import settings
+from orchestration.lib import engine, settings
 from orchestration.lib.dbt_args import build_args, dbt_vars
 
 # The dbt installed beside this Python, so nothing needs activating: `dagster dev` re-parses the project
@@ -73,6 +73,11 @@ def branch_retention_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliRe
     window = context.partition_time_window if context.has_partition_key_range or context.has_partition_key else None
     vars_ = dbt_vars(window.start if window else None, window.end if window else None, config.as_of_date)
     context.log.info(f"dbt vars: {vars_}")
+    if not engine.uses_duckdb():
+        # Ingestion validated the extracts into the DuckDB working warehouse; dbt builds in the engine, so
+        # the tables it reads are copied there first (orchestration/lib/engine.py).
+        copied = engine.load_into_postgres(settings.warehouse_path())
+        context.log.info(f"copied into {engine.target()}: " + ", ".join(f"{t} {n} rows" for t, n in copied.items()))
     # Whether an incremental model may keep its earlier months is decided in dbt itself, from what each was
     # built from (macros/incremental/build_state.sql), so a dbt-only run is as right as this one.
     yield from dbt.cli(build_args(vars_, config.full_refresh), context=context).stream()

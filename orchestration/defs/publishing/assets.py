@@ -4,7 +4,7 @@ import dagster as dg
 
 from orchestration.defs.dbt.assets import branch_retention_dbt_assets
 from orchestration.defs.resources import WarehouseResource
-from orchestration.lib import settings
+from orchestration.lib import engine, settings
 from orchestration.lib.publish import publish_marts
 
 MART_KEYS = [k for k in branch_retention_dbt_assets.keys if k.path[0] == "marts"]
@@ -20,7 +20,7 @@ MART_KEYS = [k for k in branch_retention_dbt_assets.keys if k.path[0] == "marts"
     kinds={"duckdb", "parquet"},
 )
 def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    publication = publish_marts(warehouse.database_path, settings.publish_dir())
+    publication = publish_marts(warehouse.database_path, settings.publish_dir(), from_postgres=not engine.uses_duckdb())
     context.log.info(f"published {len(publication.rows)} marts to {publication.serving_file}")
     return dg.MaterializeResult(
         metadata={

@@ -21,8 +21,9 @@
 {%- set window_start_query -%}
     select {{ refresh_window_start(latest_month_built) }} as window_start from {this}
 {%- endset -%}
+{#- Spark overwrites partitions, and this table has no month to partition by: a table there, rebuilt whole. -#}
 {{ config(
-    materialized='incremental',
+    materialized=('table' if target.type == 'spark' else 'incremental'),
     unique_key='account_id',
     incremental_strategy='delete+insert+this',
     incremental_predicates=['valid_to >= (' ~ window_start_query ~ ')'],

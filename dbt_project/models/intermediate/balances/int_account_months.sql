@@ -11,7 +11,9 @@
 {{ config(
     materialized='incremental',
     unique_key='month_start',
-    incremental_strategy='delete+insert',
+    incremental_strategy=incremental_strategy_for('delete+insert'),
+    partition_by=(['month_start'] if target.type == 'spark' else none),
+    file_format=('parquet' if target.type == 'spark' else none),
     on_schema_change='fail'
 ) }}
 

@@ -15,7 +15,7 @@ with bounds as (
 ),
 
 numbers as (
-    {{ dbt.generate_series(var('max_window_months') + 1) }}
+    {{ integer_series(var('max_window_months') + 1) }}
 ),
 
 months as (

@@ -18,7 +18,7 @@ outflow_totals as (
 type_summary as (
     select
         churn_event_id,
-        {{ dbt.listagg('churn_type', "', '", 'order by precedence') }} as matched_churn_types,
+        {{ ordered_list('churn_type', 'precedence') }} as matched_churn_types,
         count(*) as n_matched_types,
         max(case when type_rank = 1 then churn_type end) as primary_type
     from {{ ref('int_churn_type_matches') }}

@@ -22,7 +22,7 @@ compared as (
         lag(month_end_aum) over (partition by customer_id order by month_start) as previous_month_end_aum,
         lag(monthly_avg_aum) over (partition by customer_id order by month_start) as previous_monthly_avg_aum,
         lag(n_open_accounts) over (partition by customer_id order by month_start) as previous_open_accounts,
-        {{ dbt.datediff("cast('2000-01-01' as date)", 'month_start', 'month') }} as month_number
+        {{ month_diff("cast('2000-01-01' as date)", 'month_start') }} as month_number
     from customer_months
 ),
 
@@ -74,9 +74,9 @@ select
     coalesce(first_month.previous_tier, 'none') as tier_before,
     last_month.measured_tier as tier_after,
     coalesce(first_month.previous_tier_rank, 0) as tier_before_rank,
-    coalesce(first_month.previous_month_end_aum, 0) as month_end_aum_before,
+    {{ typed('coalesce(first_month.previous_month_end_aum, 0)', 'decimal(18, 2)') }} as month_end_aum_before,
     last_month.month_end_aum as month_end_aum_after,
-    coalesce(first_month.previous_monthly_avg_aum, 0) as monthly_avg_aum_before,
+    {{ typed('coalesce(first_month.previous_monthly_avg_aum, 0)', 'decimal(18, 2)') }} as monthly_avg_aum_before,
     last_month.monthly_avg_aum as monthly_avg_aum_after
 from runs
 inner join qualified as first_month

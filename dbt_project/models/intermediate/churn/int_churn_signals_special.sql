@@ -63,8 +63,8 @@ special as (
         {{ sorted_list('parked_by_date.inflow_txn_ids', "', '", distinct=false) }} as special_inflow_txn_ids,
         {{ sorted_list('parked_exits.exit_txn_ids', "'; '", distinct=false) }} as special_outflow_txn_ids,
         max(parked_by_date.assessment_date) as special_assessment_date,
-        sum(parked_by_date.parked_amount) as special_parked_amount,
-        max(customer_months.month_end_aum / nullif(customer_months.monthly_avg_aum, 0)) as special_month_end_to_average
+        {{ typed('sum(parked_by_date.parked_amount)', 'decimal(38, 2)') }} as special_parked_amount,
+        {{ typed('max(customer_months.month_end_aum / nullif(customer_months.monthly_avg_aum, 0))', type_double()) }} as special_month_end_to_average
     from parked_by_date
     inner join parked_exits
         on parked_by_date.churn_event_id = parked_exits.churn_event_id

@@ -7,8 +7,9 @@
     txn_id. A change to the churn_keywords seed or to an account's customer needs a --full-refresh. -#}
 {#- unique_key txn_id, not a month: the table has no month column (adding one would change its contents),
     and txn_id is its grain, so a re-read transaction replaces its old row wherever that row was. -#}
+{#- Spark overwrites partitions, and this table has no month to partition by: a table there, rebuilt whole. -#}
 {{ config(
-    materialized='incremental',
+    materialized=('table' if target.type == 'spark' else 'incremental'),
     unique_key='txn_id',
     incremental_strategy='delete+insert',
     on_schema_change='fail'

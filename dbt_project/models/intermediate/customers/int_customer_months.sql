@@ -8,7 +8,9 @@
 {{ config(
     materialized='incremental',
     unique_key='month_start',
-    incremental_strategy='delete+insert',
+    incremental_strategy=incremental_strategy_for('delete+insert'),
+    partition_by=(['month_start'] if target.type == 'spark' else none),
+    file_format=('parquet' if target.type == 'spark' else none),
     on_schema_change='fail'
 ) }}
 
@@ -54,8 +56,8 @@ flows as (
         sum(outflow) as outflow,
         sum(inflow_other_bank) as inflow_other_bank,
         sum(outflow_other_bank) as outflow_other_bank,
-        sum(n_transactions) as n_transactions,
-        sum(n_customer_transactions) as n_customer_transactions
+        {{ typed('sum(n_transactions)', 'bigint') }} as n_transactions,
+        {{ typed('sum(n_customer_transactions)', 'bigint') }} as n_customer_transactions
     from {{ ref('int_customer_month_flows') }}
     {%- if is_incremental() %}
     where {{ context_months }}

@@ -38,7 +38,7 @@ eligible as (
         months.first_day,
         months.last_day,
         tier_roles.contacts_per_month,
-        {{ dbt.datediff("cast('2000-01-01' as date)", 'assignments.month_start', 'month') }} as month_number,
+        {{ month_diff("cast('2000-01-01' as date)", 'assignments.month_start') }} as month_number,
         -- customers take turns for cadences below one a month: a stable bucket per customer
         row_number() over (partition by assignments.month_start, assignments.home_branch_id
                            order by assignments.customer_id) as turn
@@ -50,7 +50,7 @@ eligible as (
 ),
 
 numbers as (
-    {{ dbt.generate_series(31) }}
+    {{ integer_series(31) }}
 ),
 
 routine as (

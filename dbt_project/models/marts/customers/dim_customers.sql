@@ -51,7 +51,7 @@ final as (
         {{ mask_phone('customers.mobile_phone') }} as mobile_phone_masked,
         -- profile
         customers.gender,
-        {{ dbt.date_trunc('year', 'customers.birth_date') }} as birth_year_start,
+        {{ typed(dbt.date_trunc('year', 'customers.birth_date'), 'timestamp') }} as birth_year_start,
         -- contact completeness (docs/rules.md section 1: customers nobody can reach)
         customers.has_usable_phone,
         customers.mobile_phone_raw is not null as has_mobile_phone,
@@ -69,8 +69,8 @@ final as (
         coalesce(current_month.measured_tier, 'none') as measured_tier,
         coalesce(current_month.service_tier, 'none') as service_tier,
         coalesce(current_month.is_on_watch, false) as is_on_watch,
-        coalesce(current_month.monthly_avg_aum, 0) as monthly_avg_aum,
-        coalesce(current_month.month_end_aum, 0) as month_end_aum,
+        {{ typed('coalesce(current_month.monthly_avg_aum, 0)', 'decimal(18, 2)') }} as monthly_avg_aum,
+        {{ typed('coalesce(current_month.month_end_aum, 0)', 'decimal(18, 2)') }} as month_end_aum,
         -- dates
         customers.onboarded_date,
         account_summary.first_account_opened_date

@@ -54,13 +54,13 @@ with_measures as (
     select
         measured.*,
         case when is_ever_funded
-            then {{ dbt.datediff('first_funded_date', 'period_end', 'month') }} end as tenure_months,
+            then {{ month_diff('first_funded_date', 'period_end') }} end as tenure_months,
         case when aum_trend_base > 0
             then (monthly_avg_aum - aum_trend_base) / aum_trend_base end as aum_trend_3m,
         case when peak_monthly_avg_aum > 0
             then monthly_avg_aum / peak_monthly_avg_aum end as share_of_peak_aum,
         case when last_active_month is null then null
-            else {{ dbt.datediff('last_active_month', 'month_start', 'month') }} end as months_inactive,
+            else {{ month_diff('last_active_month', 'month_start') }} end as months_inactive,
         -- first funded less than N months before the month end
         is_ever_funded and first_funded_date > cast({{ dbt.dateadd('month', -var('lifecycle_development_months'), 'period_end') }} as date)
             as is_recently_funded
@@ -105,12 +105,12 @@ select
     first_funded_date,
     monthly_avg_aum,
     month_end_aum,
-    aum_trend_base as monthly_avg_aum_{{ trend_n }}m_before,
-    aum_trend_3m,
-    peak_monthly_avg_aum,
-    share_of_peak_aum,
-    customer_txns_recent,
-    customer_txns_prior,
+    {{ typed('aum_trend_base', 'decimal(18, 2)') }} as monthly_avg_aum_{{ trend_n }}m_before,
+    {{ typed('aum_trend_3m', type_double()) }} as aum_trend_3m,
+    {{ typed('peak_monthly_avg_aum', 'decimal(18, 2)') }} as peak_monthly_avg_aum,
+    {{ typed('share_of_peak_aum', type_double()) }} as share_of_peak_aum,
+    {{ typed('customer_txns_recent', 'bigint') }} as customer_txns_recent,
+    {{ typed('customer_txns_prior', 'bigint') }} as customer_txns_prior,
     case when customer_txns_prior > 0 then cast(customer_txns_recent as {{ type_double() }}) / customer_txns_prior end
         as customer_txn_trend,
     n_products_held,

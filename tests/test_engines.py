@@ -1,0 +1,144 @@
+"""The same marts on every engine: one generated bank run through the whole pipeline on DuckDB and on
+PostgreSQL (BRANCH_RETENTION_TARGET=postgres), every mart compared row for row (tests/engine_compare.py:
+money to the fen, ratios to 1e-9, lists in the same order, compatible types).
+
+Small on purpose (300 customers, 6 months) so the suite stays within CI's time: about two minutes, most
+of it the two pipeline runs. The test prints, and writes to engine_timings.json in its temporary folder,
+the time and peak memory (largest process: Dagster, dbt and its adapter) of a full `dbt build` on each
+engine for that bank."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.engine_compare import compare_files
+
+N_CUSTOMERS = 300
+N_MONTHS = 6
+SEED = 42
+ROOT = Path(__file__).resolve().parents[1]
+DBT = Path(sys.executable).parent / "dbt"
+
+
+def _timed(args: list[str], env: dict, cwd: Path | None = None) -> tuple[float, int, str]:
+    """Run a command; its wall time (s), the peak memory (MiB) of its largest process (itself or a
+    descendant it waited for: wait4's rusage) and its output."""
+    import tempfile
+
+    with tempfile.TemporaryFile("w+") as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen(args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read()
+    assert proc.returncode == 0, text[-6000:]
+    return elapsed, usage.ru_maxrss // 1024, text
+
+
+@pytest.fixture(scope="module")
+def bank(tmp_path_factory):
+    from orchestration.lib.generator import generate_bank
+
+    root = tmp_path_factory.mktemp("engines")
+    generate_bank(root / "landing", n_customers=N_CUSTOMERS, n_months=N_MONTHS, seed=SEED)
+    return root
+
+
+def _env(root: Path, name: str, target: str, extra: dict | None = None) -> dict:
+    home = root / name / "dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    return {
+        **os.environ,
+        **(extra or {}),
+        "BRANCH_RETENTION_TARGET": target,
+        "BRANCH_RETENTION_LANDING": str(root / "landing"),
+        "BRANCH_RETENTION_DUCKDB": str(root / name / "warehouse.duckdb"),
+        "DAGSTER_HOME": str(home),
+        "BRANCH_RETENTION_PUBLISH_DIR": str(root / name / "published"),
+        "BRANCH_RETENTION_QUALITY_DIR": str(root / name / "quality"),
+    }
+
+
+def test_postgres_builds_every_mart_equal_to_duckdb(bank, postgres_server):
+    timings = {}
+    runs = {"duckdb": _env(bank, "duckdb", "duckdb"), "postgres": _env(bank, "postgres", "postgres", postgres_server)}
+    for target, env in runs.items():
+        pipeline_s, _, out = _timed([sys.executable, "-m", "orchestration.cli", "run"], env)
+        assert "Pipeline finished" in out
+        # the build alone, from scratch, on the same loaded data
+        build_s, peak_mib, _ = _timed([str(DBT), "build", "--full-refresh", "--profiles-dir", ".", "--target", target],
+                                      env, cwd=ROOT / "dbt_project")
+        timings[target] = {"pipeline_s": round(pipeline_s, 1), "dbt_build_s": round(build_s, 1),
+                           "peak_rss_mib": peak_mib}
+
+    # PostgreSQL's marts, read back into DuckDB with their types, against DuckDB's own
+    from orchestration.lib import engine
+
+    pg_copy = bank / "postgres" / "marts_from_postgres.duckdb"
+    old = {k: os.environ.get(k) for k in postgres_server}
+    os.environ.update(postgres_server)
+    try:
+        con = duckdb.connect(str(pg_copy))
+        copied = engine.copy_from_postgres(con, "marts")
+        con.close()
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    assert len(copied) == 14, sorted(copied)
+    assert sum(copied.values()) > 0
+    assert compare_files(str(bank / "duckdb" / "warehouse.duckdb"), str(pg_copy)) == []
+
+    # what BI tools read is the same too (the publication ids and times aside)
+    published = [str(bank / name / "published" / "serving" / "marts.duckdb") for name in runs]
+    assert [p for p in compare_files(*published, schema="main") if not p.startswith("_publication.")] == []
+    # the PostgreSQL run built nothing in the DuckDB working file: its marts are in PostgreSQL only
+    wh = duckdb.connect(str(bank / "postgres" / "warehouse.duckdb"), read_only=True)
+    try:
+        assert wh.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts'").fetchone()[0] == 0
+    finally:
+        wh.close()
+
+    (bank / "engine_timings.json").write_text(json.dumps(timings, indent=1))
+    print(f"\nengine timings, {N_CUSTOMERS} customers x {N_MONTHS} months: {json.dumps(timings)}")
+
+
+def test_a_failed_copy_into_postgres_names_the_table_not_the_row(tmp_path, postgres_server, monkeypatch):
+    """PostgreSQL's COPY errors quote the offending value; the project's message does not (personal data)."""
+    from orchestration.lib import engine
+
+    for key, value in postgres_server.items():
+        monkeypatch.setenv(key, value)
+    warehouse = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(warehouse))
+    con.execute("CREATE SCHEMA raw")
+    # a NUL character: DuckDB keeps it, PostgreSQL text cannot hold it
+    con.execute("CREATE TABLE raw.customers AS SELECT 'C1' AS customer_id, '张三' || chr(0) || '秘密' AS customer_name")
+    con.close()
+    with pytest.raises(RuntimeError) as failed:
+        engine.load_into_postgres(warehouse, tables=[("raw", "customers")])
+    message = str(failed.value)
+    assert "raw.customers" in message and "秘密" not in message and "张三" not in message
+    assert failed.value.__cause__ is None and failed.value.__suppress_context__
+
+
+def test_an_unknown_target_is_refused(monkeypatch):
+    from orchestration.lib import engine
+
+    monkeypatch.setenv(engine.TARGET_ENV, "oracle")
+    with pytest.raises(ValueError, match="duckdb, postgres"):
+        engine.target()
+    monkeypatch.delenv(engine.TARGET_ENV)
+    assert engine.target() == "duckdb"
