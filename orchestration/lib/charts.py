@@ -29,7 +29,7 @@ def grouped_bars(categories: list[str], series: list[tuple[str, str, list[float]
     top_value = _nice_max(max([v for _, _, values in series for v in values] + [0]))
     slot = plot_w / max(len(categories), 1)
     bar_w = slot * 0.8 / max(len(series), 1)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+    parts = [f'<svg width="{width}" height="{height}" role="img" '
              f'viewBox="0 0 {width} {height}" class="chart">']
     for i in range(5):
         value = top_value * i / 4
@@ -62,7 +62,7 @@ def horizontal_bars(rows: list[tuple[str, float]], unit: str, colour: str = "#5b
     height = max(len(rows), 1) * (bar_h + gap) + 10
     top_value = max([v for _, v in rows] + [0]) or 1.0
     plot_w = width - label_w - 90
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+    parts = [f'<svg width="{width}" height="{height}" role="img" '
              f'viewBox="0 0 {width} {height}" class="chart">']
     for i, (label, value) in enumerate(rows):
         y = 5 + i * (bar_h + gap)
