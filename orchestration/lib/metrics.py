@@ -59,6 +59,36 @@ class Metrics:
 
         self._config = CLIConfiguration()
         self._config.setup(dbt_project_path=project_dir, dbt_profiles_path=project_dir, configure_file_logging=False)
+        self._point_at_warehouse(project_dir / "target" / "semantic_manifest.json", settings.warehouse_path())
+
+    def _point_at_warehouse(self, manifest: Path, warehouse: Path) -> None:
+        """Name the warehouse this run reads in every relation of the semantic manifest.
+
+        `dbt parse` wrote the relations with the catalog of the DuckDB file it saw (DuckDB names a file's
+        catalog after its stem: "warehouse" for data/warehouse.duckdb), while a run may read another file
+        (a test's, a backfill copy's). The definitions stay as parsed; only the catalog changes."""
+        import dataclasses
+
+        from metricflow_semantics.model.dbt_manifest_parser import parse_manifest_from_dbt_generated_manifest
+
+        catalog = warehouse.stem
+        raw = json.loads(manifest.read_text())
+
+        def rename(node: Any) -> None:
+            if isinstance(node, dict):
+                if {"database", "schema_name", "alias", "relation_name"} <= node.keys():
+                    node["database"] = catalog
+                    node["relation_name"] = f'"{catalog}"."{node["schema_name"]}"."{node["alias"]}"'
+                for value in node.values():
+                    rename(value)
+            elif isinstance(node, list):
+                for value in node:
+                    rename(value)
+
+        rename(raw)
+        artifacts = self._config.dbt_artifacts
+        self._config._dbt_artifacts = dataclasses.replace(
+            artifacts, semantic_manifest=parse_manifest_from_dbt_generated_manifest(manifest_json_string=json.dumps(raw)))
 
     def query(self, metrics: Sequence[str], group_by: Sequence[str] = (), where: Sequence[str] = (),
               order_by: Sequence[str] = ()) -> list[dict]:

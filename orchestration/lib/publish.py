@@ -22,6 +22,7 @@ before anything is switched, so yesterday's pages and marts stay.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -165,8 +166,11 @@ def render_pages(warehouse: Path, publish_dir: Path, publication_id: str, timeou
                           capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
         shutil.rmtree(partial, ignore_errors=True)
-        last = [line for line in done.stderr.splitlines() if line.strip()][-1:] or ["no error output"]
-        raise RuntimeError(f"the morning pages could not be rendered (exit {done.returncode}): {last[0][:300]}")
+        # The exception's own line (MetricFlow prints more after it); never row content, only the error's text.
+        lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+        errors = [line for line in lines if re.match(r"^[\w.]+(Error|Exception)\b", line)]
+        reason = (errors or lines or ["no error output"])[-1]
+        raise RuntimeError(f"the morning pages could not be rendered (exit {done.returncode}): {reason[:500]}")
     return partial
 
 
