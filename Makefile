@@ -35,11 +35,13 @@ run: install
 	@echo "== 2/2 running the pipeline through Dagster =="
 	$(BIN)/branch-retention run
 
-# Debian's Chromium for the test that screenshots the Dagster UI (installed once, as root, from apt).
+# Debian's Chromium and CJK fonts for the tests that screenshot the Dagster UI and the morning pages
+# (installed once, as root, from apt).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { echo "== installing Debian's chromium for the UI test =="; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	  || echo "could not install chromium: the UI screenshot test will be skipped"; }
+	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; } || { \
+	  echo "== installing Debian's chromium and fonts-noto-cjk for the screenshot tests =="; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
+	  || echo "could not install chromium or fonts-noto-cjk: the screenshot tests may be skipped"; }
 
 # Debian's PostgreSQL server for the engine tests (tests/test_engines.py starts a throwaway cluster from it
 # in a temp folder, on localhost only, and stops it afterwards); installed once, as root, from apt.
@@ -52,9 +54,16 @@ postgres:
 test: install browser postgres
 	BRANCH_RETENTION_SCREENSHOT_DIR=$(CURDIR)/data/screenshots $(BIN)/python -m pytest
 
+# Dagster's UI, and beside it the morning pages of the last publication on http://127.0.0.1:$(PAGES_PORT)
+# (a plain file server on localhost; it stops with dagster dev).
+PAGES_PORT ?= 8080
+PUBLISH_DIR ?= $(if $(BRANCH_RETENTION_PUBLISH_DIR),$(BRANCH_RETENTION_PUBLISH_DIR),$(CURDIR)/data/published)
 ui: install
 	$(BIN)/python -c "from pathlib import Path; from orchestration.lib.settings import prepare_dagster_home; prepare_dagster_home(Path('$(DAGSTER_HOME)'))"
-	$(BIN)/dagster dev -m orchestration.definitions
+	mkdir -p $(PUBLISH_DIR)/pages
+	@echo "== morning pages: http://127.0.0.1:$(PAGES_PORT)/ (from $(PUBLISH_DIR)/pages/current) =="
+	$(BIN)/python -m http.server $(PAGES_PORT) --bind 127.0.0.1 --directory $(PUBLISH_DIR)/pages/current & \
+	  trap "kill $$!" EXIT; $(BIN)/dagster dev -m orchestration.definitions
 
 lock:
 	rm -rf /tmp/branch-retention-lock && $(PYTHON) -m venv /tmp/branch-retention-lock

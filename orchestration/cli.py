@@ -155,6 +155,26 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_metrics(args: argparse.Namespace) -> int:
+    from orchestration.lib import metrics
+
+    if not args.name:
+        print(metrics.list_metrics())
+        return 0
+    rows = metrics.answer(args.name, branch=args.branch, month=args.month, group_by=args.group_by or ())
+    print(metrics.format_rows(args.name, rows))
+    return 0
+
+
+def _cmd_page(args: argparse.Namespace) -> int:
+    from orchestration.lib.morning_page import build_pages
+
+    out = Path(args.out)
+    pages = build_pages(out)
+    print(f"Morning pages: {len(pages)} written under {out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="branch-retention", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -186,6 +206,18 @@ def main(argv: list[str] | None = None) -> int:
     ev = sub.add_parser("evaluate", help="precision and recall of the marts against the generator's ground truth")
     ev.add_argument("--ground-truth", help="folder of the ground-truth CSVs (default: <landing>/_ground_truth)")
     ev.set_defaults(func=_cmd_evaluate)
+
+    met = sub.add_parser("metrics", help="answer a metric of the semantic layer (no name: list them)")
+    met.add_argument("name", nargs="?", help="metric name, e.g. outflow, deposit_deviation, usable_phone_share")
+    met.add_argument("--branch", help="one branch's rows, e.g. B001")
+    met.add_argument("--month", help="one month's rows, YYYY-MM")
+    met.add_argument("--group-by", action="append",
+                     help="another dimension, e.g. branch_churn_month__churn_type (repeatable)")
+    met.set_defaults(func=_cmd_metrics)
+
+    page = sub.add_parser("page", help="write the morning pages (one folder per branch) from the warehouse")
+    page.add_argument("--out", required=True, help="folder to write them to")
+    page.set_defaults(func=_cmd_page)
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

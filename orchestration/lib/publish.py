@@ -12,12 +12,20 @@ Both carry `_publication` (one row per mart: rows, publication id, time), so a r
 what it read belongs together. A publication in the making is written under names that start with a dot
 (`.marts.<id>.duckdb.tmp`, `parquet/.<id>.partial/`); a publish that was killed leaves only such names,
 and the next publish removes them before it starts.
+
+The morning pages (orchestration/lib/morning_page.py) are published beside them the same way: rendered from
+the warehouse before the marts are copied (`pages/.<id>.partial/`, in a process of its own), then
+`pages/current` is switched to `pages/<id>` right after the marts. A render that fails stops the publish
+before anything is switched, so yesterday's pages and marts stay.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -148,3 +156,50 @@ def _prune(parquet_root: Path, keep: int) -> None:
     for old in versions[:-keep]:
         if old.name != current:
             shutil.rmtree(old, ignore_errors=True)
+
+
+PAGES_DIR = "pages"
+
+
+def render_pages(warehouse: Path, publish_dir: Path, publication_id: str, timeout: int = 600) -> Path:
+    """Write the morning pages of the warehouse to pages/.<id>.partial/ (not yet visible); returns that folder.
+
+    MetricFlow sets up dbt's adapter and the root logger of the process it runs in, so it runs in a child
+    process; its output is not echoed (it holds masked names only, but a log is no place for them)."""
+    pages_root = publish_dir / PAGES_DIR
+    pages_root.mkdir(parents=True, exist_ok=True)
+    remove_page_leftovers(pages_root)
+    partial = pages_root / f".{publication_id}.partial"
+    env = {**os.environ, "BRANCH_RETENTION_DUCKDB": str(warehouse)}
+    done = subprocess.run([sys.executable, "-m", "orchestration.lib.morning_page", "--out", str(partial)], env=env,
+                          capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        shutil.rmtree(partial, ignore_errors=True)
+        # The exception's own line (MetricFlow prints more after it); never row content, only the error's text.
+        lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+        errors = [line for line in lines if re.match(r"^[\w.]+(Error|Exception)\b", line)]
+        reason = (errors or lines or ["no error output"])[-1]
+        raise RuntimeError(f"the morning pages could not be rendered (exit {done.returncode}): {reason[:500]}")
+    return partial
+
+
+def switch_pages(publish_dir: Path, partial: Path, publication_id: str) -> Path:
+    """Make the rendered pages the current ones: one rename, then one atomic switch of pages/current."""
+    pages_root = publish_dir / PAGES_DIR
+    complete = pages_root / publication_id
+    os.replace(partial, complete)
+    link_tmp = pages_root / f".current.{publication_id}"
+    link_tmp.symlink_to(complete.name, target_is_directory=True)
+    os.replace(link_tmp, pages_root / "current")
+    _prune(pages_root, keep=KEEP_PUBLICATIONS)
+    return pages_root / "current"
+
+
+def remove_page_leftovers(pages_root: Path) -> list[Path]:
+    leftovers = [*pages_root.glob(".*.partial"), *pages_root.glob(".current.*")]
+    for path in leftovers:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    return leftovers

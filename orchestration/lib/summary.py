@@ -54,5 +54,7 @@ def format_summary(summary: dict) -> str:
     if summary.get("published"):
         lines.append(f"For BI tools (read-only, refreshed atomically): {summary['published']}/serving/marts.duckdb")
         lines.append(f"                                           and {summary['published']}/parquet/current/<mart>.parquet")
+        lines.append(f"Morning pages (one folder per branch): {summary['published']}/pages/current/index.html "
+                     "(make ui serves them on http://127.0.0.1:8080)")
     lines.append("Dagster UI: make ui   (or: .venv/bin/dagster dev, then open http://localhost:3000)")
     return "\n".join(lines)
