@@ -5,7 +5,9 @@ be opened by 1.x clients (which many BI drivers still bundle). So BI tools never
 warehouse. After a successful build the marts are copied out:
 - `serving/marts.duckdb`: one table per mart, written in the storage format DuckDB 1.0+ reads, to a
   temporary file that then replaces the old one by an atomic rename. A reader holding the old file open
-  keeps reading the old, complete set; the next connection sees the new, complete set.
+  keeps reading the old, complete set; the next connection sees the new, complete set. (A DuckDB 2.x
+  client opens the path three times while it connects, reading the headers on the second open only: a
+  connect at the very instant of the rename may fail with an IO Error; connecting again sees the new set.)
 - `parquet/current/<mart>.parquet`: each publication is written to its own folder, then the `current`
   link is switched to it atomically; older publications are pruned, keeping a few.
 Both carry `_publication` (one row per mart: rows, publication id, time), so a reader can check that
