@@ -51,8 +51,11 @@ postgres:
 	   && { service postgresql stop >/dev/null 2>&1 || true; }) \
 	  || echo "could not install postgresql: the PostgreSQL engine test will be skipped"; }
 
+# Two pytest-xdist workers, one per core (dbt runs one model at a time, so one pipeline keeps one core
+# busy); a test file stays on one worker, so its module fixtures build once. TEST_WORKERS=0 runs serially.
+TEST_WORKERS ?= 2
 test: install browser postgres
-	BRANCH_RETENTION_SCREENSHOT_DIR=$(CURDIR)/data/screenshots $(BIN)/python -m pytest
+	BRANCH_RETENTION_SCREENSHOT_DIR=$(CURDIR)/data/screenshots $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 # Dagster's UI, and beside it the morning pages of the last publication on http://127.0.0.1:$(PAGES_PORT)
 # (a plain file server on localhost; it stops with dagster dev).

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import os
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -12,6 +14,23 @@ from orchestration.lib.contract import TABLES
 
 # The generated bank run through the whole pipeline, shared by the end-to-end and operations tests.
 pytest_plugins = ["tests.pipeline_fixtures", "tests.engine_fixtures"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist (`make test` runs two workers), each worker's dbt writes its artifacts to a target
+    folder of its own, starting from a copy of the prepared manifest: the tests that call dbt directly, and
+    `dagster dev`'s re-parse, would otherwise rewrite dbt_project/target/manifest.json while another worker's
+    Dagster definitions read it. dagster-dbt makes a unique folder per invocation under DBT_TARGET_PATH."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        prepared = Path(__file__).resolve().parents[1] / "dbt_project" / "target"
+        target = prepared / f"xdist-{worker}"
+        target.mkdir(parents=True, exist_ok=True)
+        for artifact in ("manifest.json", "semantic_manifest.json"):
+            if (prepared / artifact).exists():
+                shutil.copy2(prepared / artifact, target / artifact)
+        os.environ["DBT_TARGET_PATH"] = str(target)
+        os.environ["DBT_LOG_PATH"] = str(target)
 
 
 def write_csv(folder: Path, table: str, rows: list[dict], name: str | None = None, columns: list[str] | None = None,

@@ -18,7 +18,9 @@ DBT_BIN_DIR = Path(sys.prefix) / "bin"
 if (DBT_BIN_DIR / "dbt").exists() and str(DBT_BIN_DIR) not in os.environ.get("PATH", "").split(os.pathsep):
     os.environ["PATH"] = str(DBT_BIN_DIR) + os.pathsep + os.environ.get("PATH", "")
 
-dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR)
+# The manifest is read from where dbt writes its artifacts: dbt's own DBT_TARGET_PATH when set, else target/.
+dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR,
+                         target_path=os.environ.get("DBT_TARGET_PATH", "target"))
 # Under `dagster dev` the manifest is re-parsed; elsewhere the install step (make) has prepared it.
 dbt_project.prepare_if_dev()
 
