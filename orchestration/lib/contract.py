@@ -45,6 +45,7 @@ TXN_CHANNELS = ("counter", "atm", "mobile", "online", "pos")
 CONTACT_CHANNELS = ("phone", "visit", "wechat", "sms")
 CONTACT_OUTCOMES = ("reached", "no_answer", "refused", "wrong_number")
 STATED_PURPOSES = ("house", "car", "education", "medical", "business", "other")
+BASE_CURRENCY = "CNY"
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,54 @@ class Column:
     positive: bool = False  # must be > 0
     personal: bool = False  # personal data: never logged, masked in marts
     may_be_future: bool = False  # a date that may lie after the load date (a maturity, a planned withdrawal)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """The row of another table each row of a table is checked against (joined on `key` = `table`.`parent_key`);
+    a RowRule reads its `columns` as {table.column}."""
+    table: str
+    key: str
+    parent_key: str
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A rule a row must keep beyond its columns' own (docs/rules.md section 8): a row for which `broken` (SQL) is
+    true is quarantined with `reason`. In `broken`, {column} is the row's typed value, {table.column} the value of
+    its Lookup row and {raw} the raw schema. `reads`: the other tables the rule reads; when one of them changes,
+    the rows the rule quarantined are checked again. `keys`: the columns ("table.column") of those tables whose
+    lost values can break an accepted row (a full load that drops one reloads this table in full)."""
+    reason: str
+    broken: str
+    reads: tuple[str, ...] = ()
+    keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BalanceChain:
+    """The running balance checked after a load (docs/rules.md section 8): per `parent` row (the column `key`), in
+    `order`, `balance` is the previous row's (the parent's `opening` for the first) plus `amount` when `direction`
+    is `credit`, minus it otherwise. A break is listed and warned about, never quarantined."""
+    parent: str
+    key: str
+    order: tuple[str, ...]
+    balance: str
+    amount: str
+    direction: str
+    credit: str
+    opening: str
+
+
+@dataclass(frozen=True)
+class KeptWarning:
+    """Rows kept but counted in a warning after the table's load, and in raw.load_audit.warning_counts under
+    `name`. `count`: SQL counting them ({raw}: the raw schema); `message`: the warning, {n} the count."""
+    name: str
+    count: str
+    message: str
+    reads: tuple[str, ...] = ()  # tables `count` needs besides this one (none there: no warning)
 
 
 @dataclass(frozen=True)
@@ -75,6 +124,14 @@ class Table:
     # The column that dates a row in the data window: a row dated after the data's last transaction day is
     # not yet part of the marts for that as-of date, and the load audit counts it as a warning.
     window_date: str | None = None
+    # Rules over a row and the rows of other tables (ingestion checks them; docs/rules.md section 8).
+    lookups: tuple[Lookup, ...] = ()
+    row_rules: tuple[RowRule, ...] = ()
+    # A full load that changes a row so that this is true (o: the row as it was, n: as it is now, typed values
+    # n.t_<column>) counts as losing a key: the tables checked against this one load in full next.
+    narrowed_when: str | None = None
+    balance_chain: BalanceChain | None = None
+    kept_warnings: tuple[KeptWarning, ...] = ()
 
     @property
     def column_names(self) -> list[str]:
@@ -88,13 +145,20 @@ class Table:
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
 
+    @property
+    def checked_against(self) -> list[str]:
+        """Tables whose rows decide whether a row of this table is accepted: its foreign keys' tables, then the
+        other tables its rules read (loaded before it)."""
+        return list(dict.fromkeys([*self.parents, *(t for r in self.row_rules for t in r.reads)]))
 
-def _table(name, columns, primary_key, optional=False, description="", affects_months_from=None, window_date=None):
+
+def _table(name, columns, primary_key, optional=False, description="", affects_months_from=None, window_date=None,
+           **rules):
     parents = tuple(
         dict.fromkeys(c.references.split(".")[0] for c in columns if c.references and c.references.split(".")[0] != name)
     )
     return Table(name, tuple(columns), tuple(primary_key), optional, description, parents, affects_months_from,
-                 window_date)
+                 window_date, **rules)
 
 
 C = Column
@@ -126,6 +190,8 @@ TABLES: dict[str, Table] = {
             ],
             ["staff_id"],
             description="one row per staff member, including those who left",
+            # the same day is fine
+            row_rules=(RowRule("left_date before hired_date", "{left_date} < {hired_date}"),),
         ),
         _table(
             "customers",
@@ -173,6 +239,25 @@ TABLES: dict[str, Table] = {
             affects_months_from="LEAST(r.opened_date, (SELECT min(CAST(t.txn_ts AS DATE)) FROM {raw}.transactions t "
             "WHERE t.account_id = r.account_id))",
             window_date="opened_date",
+            row_rules=(
+                RowRule("currency has no rate in fx_rates",
+                        f"{{currency}} IS NOT NULL AND {{currency}} <> '{BASE_CURRENCY}' "
+                        "AND {currency} NOT IN (SELECT currency FROM {raw}.fx_rates)",
+                        reads=("fx_rates",), keys=("fx_rates.currency",)),
+                RowRule("closed_date before opened_date", "{closed_date} < {opened_date}"),
+            ),
+            # a later opened_date or an earlier closed_date may put an accepted transaction outside its account
+            narrowed_when="n.t_opened_date > o.opened_date "
+            "OR COALESCE(n.t_closed_date, DATE '9999-12-31') < COALESCE(o.closed_date, DATE '9999-12-31')",
+            # kept: months before a currency's first rate convert at that first rate
+            kept_warnings=(KeptWarning(
+                "fx rate used for months before its first rate_date",
+                "SELECT count(*) FROM {raw}.accounts a JOIN (SELECT currency, min(rate_date) AS first_rate "
+                "FROM {raw}.fx_rates GROUP BY currency) f ON f.currency = a.currency "
+                "WHERE last_day(a.opened_date) < f.first_rate",
+                "accounts: fx rate used for months before its first rate_date: {n} account(s) opened in a month "
+                "that ends before their currency's first rate; rows kept, those months convert at the first rate",
+                reads=("fx_rates",)),),
         ),
         _table(
             "transactions",
@@ -193,6 +278,16 @@ TABLES: dict[str, Table] = {
             ["txn_id"],
             description="one row per posted transaction",
             affects_months_from="CAST(r.txn_ts AS DATE)",
+            lookups=(Lookup("accounts", "account_id", "account_id", ("opened_date", "closed_date")),),
+            # the closing day and the opening day themselves are fine (the closing transaction posts that day)
+            row_rules=(
+                RowRule("transaction after the account's closed_date",
+                        "CAST({txn_ts} AS DATE) > {accounts.closed_date}", reads=("accounts",)),
+                RowRule("transaction before the account's opened_date",
+                        "CAST({txn_ts} AS DATE) < {accounts.opened_date}", reads=("accounts",)),
+            ),
+            balance_chain=BalanceChain("accounts", "account_id", ("txn_ts", "txn_id"), "balance_after", "amount",
+                                       "direction", "credit", "opening_balance"),
         ),
         _table(
             "contact_logs",
@@ -263,5 +358,3 @@ LOAD_ORDER: list[str] = ["fx_rates", "branches", "staff", "customers", "accounts
 
 # Tables that may hold no rows at all (docs/rules.md section 9).
 MAY_BE_EMPTY = {"staff", "contact_logs", "complaints", "withdrawal_registrations", "fx_rates"}
-
-BASE_CURRENCY = "CNY"

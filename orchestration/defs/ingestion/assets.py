@@ -18,7 +18,7 @@ def _build_raw_asset(table: str) -> dg.AssetsDefinition:
     @dg.asset(
         key=raw_asset_key(table),
         group_name=RAW_GROUP,
-        deps=[raw_asset_key(p) for p in spec.parents] + ([raw_asset_key("fx_rates")] if table == "accounts" else []),
+        deps=[raw_asset_key(p) for p in spec.checked_against],  # its parents and the tables its rules read
         description=f"raw.{table}: {spec.description}. Loaded from the landing folder {table}/ (CSV or Parquet); "
         "rows that break the contract go to raw.quarantine with their reason. Only new files are read when the "
         "files loaded before are unchanged (see raw.load_audit).",
