@@ -139,6 +139,61 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def publish_warehouse(warehouse: Path | None = None, publish_dir: Path | None = None, record: bool = True):
+    """Publish the warehouse's marts and morning pages as they are now (orchestration/lib/publish.py:
+    publish_all, the same atomic switch a run makes), holding the run lock so no run writes meanwhile. With
+    record, the publication is recorded in DAGSTER_HOME as a materialization of published/marts, so the UI
+    shows when BI last got new marts."""
+    from orchestration.lib import engine
+    from orchestration.lib.publish import publish_all
+    from orchestration.lib.run_lock import run_lock
+
+    if warehouse:
+        os.environ[settings.WAREHOUSE_ENV] = str(warehouse.resolve())
+    if publish_dir:
+        os.environ[settings.PUBLISH_ENV] = str(publish_dir.resolve())
+    database = settings.warehouse_path()
+    if engine.uses_duckdb() and not database.exists():
+        raise SystemExit(f"no warehouse at {database}: run `branch-retention run` (or dbt build) first")
+    with run_lock(database):
+        done = publish_all(database, settings.publish_dir(), on_duckdb=engine.uses_duckdb())
+    if record:
+        import dagster as dg
+
+        os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home()))
+        settings.prepare_dagster_home(Path(os.environ["DAGSTER_HOME"]))
+        with dg.DagsterInstance.get() as instance:
+            instance.report_runless_asset_event(dg.AssetMaterialization(
+                asset_key=dg.AssetKey(["published", "marts"]),
+                description="published by `branch-retention publish`",
+                metadata={"publication_id": done.marts.publication_id,
+                          "serving_file": str(done.marts.serving_file),
+                          "parquet_dir": str(done.marts.parquet_dir),
+                          "pages_dir": str(done.pages_dir) if done.pages_dir else "",
+                          "rows": dg.MetadataValue.json(done.marts.rows)}))
+    return done
+
+
+def _cmd_publish(args: argparse.Namespace) -> int:
+    from orchestration.lib.run_lock import RunInProgress
+
+    started = time.perf_counter()
+    try:
+        done = publish_warehouse(Path(args.warehouse) if args.warehouse else None,
+                                 Path(args.out) if args.out else None, record=not args.no_record)
+    except RunInProgress as exc:
+        print(f"Publish NOT STARTED: {exc}")
+        return 3
+    marts = done.marts
+    print(f"Published {len(marts.rows)} marts ({sum(marts.rows.values()):,} rows), publication {marts.publication_id}, "
+          f"in {time.perf_counter() - started:.1f}s:")
+    print(f"  {marts.serving_file}")
+    print(f"  {marts.parquet_dir}/<mart>.parquet")
+    if done.pages_dir:
+        print(f"  {done.pages_dir}/index.html (morning pages)")
+    return 0
+
+
 def _cmd_summary(args: argparse.Namespace) -> int:
     from orchestration.lib.summary import format_summary, warehouse_summary
 
@@ -199,6 +254,14 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--full", action="store_true",
                      help="read every file again and rebuild every model from all history (default: only what is new)")
     run.set_defaults(func=_cmd_run)
+
+    pub = sub.add_parser("publish", help="publish the warehouse's marts and morning pages for BI as they are now "
+                                         "(after a dbt-only rebuild), with the same atomic switch a run makes")
+    pub.add_argument("--warehouse", help=f"DuckDB file (default: ${settings.WAREHOUSE_ENV} or data/warehouse.duckdb)")
+    pub.add_argument("--out", help=f"publish folder (default: ${settings.PUBLISH_ENV} or data/published)")
+    pub.add_argument("--no-record", action="store_true",
+                     help="do not record the publication in DAGSTER_HOME (it shows in the UI by default)")
+    pub.set_defaults(func=_cmd_publish)
 
     summ = sub.add_parser("summary", help="print what the warehouse holds")
     summ.set_defaults(func=_cmd_summary)

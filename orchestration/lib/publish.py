@@ -205,3 +205,25 @@ def remove_page_leftovers(pages_root: Path) -> list[Path]:
         else:
             path.unlink(missing_ok=True)
     return leftovers
+
+
+@dataclass
+class FullPublication:
+    """What one publish made current: the marts (serving file, Parquet) and, on DuckDB, the morning pages."""
+
+    marts: Publication
+    pages_dir: Path | None
+
+
+def publish_all(warehouse: Path, publish_dir: Path, publication_id: str | None = None,
+                on_duckdb: bool = True) -> FullPublication:
+    """The marts and the morning pages of the warehouse as they are now, for BI: the pages are rendered first
+    (a render that fails stops here, before anything is switched), then the marts are copied and switched,
+    then the pages right after. On PostgreSQL (on_duckdb False) the marts are read from there and the pages,
+    which read the DuckDB warehouse, are not rendered. Used by the Dagster asset after a build, and by
+    `branch-retention publish` after a dbt-only rebuild."""
+    publication_id = publication_id or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    pages_partial = render_pages(warehouse, publish_dir, publication_id) if on_duckdb else None
+    publication = publish_marts(warehouse, publish_dir, publication_id, from_postgres=not on_duckdb)
+    pages = switch_pages(publish_dir, pages_partial, publication_id) if pages_partial is not None else None
+    return FullPublication(publication, pages)
