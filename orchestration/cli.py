@@ -156,7 +156,8 @@ def publish_warehouse(warehouse: Path | None = None, publish_dir: Path | None = 
     if engine.uses_duckdb() and not database.exists():
         raise SystemExit(f"no warehouse at {database}: run `branch-retention run` (or dbt build) first")
     with run_lock(database):
-        done = publish_all(database, settings.publish_dir(), on_duckdb=engine.uses_duckdb())
+        done = publish_all(database, settings.publish_dir(), on_duckdb=engine.uses_duckdb(),
+                          quality_dir=settings.quality_dir())
     if record:
         import dagster as dg
 
@@ -170,6 +171,7 @@ def publish_warehouse(warehouse: Path | None = None, publish_dir: Path | None = 
                           "serving_file": str(done.marts.serving_file),
                           "parquet_dir": str(done.marts.parquet_dir),
                           "pages_dir": str(done.pages_dir) if done.pages_dir else "",
+                          "quality_report": str(done.quality_report or ""),
                           "rows": dg.MetadataValue.json(done.marts.rows)}))
     return done
 
@@ -191,6 +193,8 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     print(f"  {marts.parquet_dir}/<mart>.parquet")
     if done.pages_dir:
         print(f"  {done.pages_dir}/index.html (morning pages)")
+    if done.quality_report:
+        print(f"  {done.quality_report} (quality report of the latest checks)")
     return 0
 
 
