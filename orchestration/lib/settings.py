@@ -58,6 +58,15 @@ NO_DATA_FIRST_MONTH = "2000-01-01"
 FIRST_MONTH_ENV = "BRANCH_RETENTION_FIRST_MONTH"
 
 
+# Where `branch-retention run` writes its full log (one file per run; the run prints its path).
+LOG_DIR_ENV = "BRANCH_RETENTION_LOG_DIR"
+
+
+def log_dir() -> Path:
+    """Default: logs/ beside the warehouse file (data/logs for the default warehouse)."""
+    return Path(os.environ.get(LOG_DIR_ENV) or warehouse_path().parent / "logs").resolve()
+
+
 def publish_dir() -> Path:
     return Path(os.environ.get(PUBLISH_ENV) or DEFAULT_DATA_DIR / "published").resolve()
 

@@ -5,21 +5,24 @@ from datetime import datetime, timezone
 
 import dagster as dg
 
-from orchestration.defs.dbt.assets import monthly_partitions
+from orchestration.defs.dbt.assets import branch_retention_dbt_assets, monthly_partitions
 from orchestration.lib import settings
 from orchestration.lib.landing import data_month, landing_files, new_files, run_key
 
 # Load the extracts (raw tables and the working-day calendar): no partitions.
 ingest_job = dg.define_asset_job(
     "ingest_job",
-    selection=dg.AssetSelection.groups("raw"),
+    # not the dbt source tests on the raw assets: dbt runs them in transform_job, with the models
+    selection=dg.AssetSelection.groups("raw") - dg.AssetSelection.checks(branch_retention_dbt_assets),
     description="Load the landing folder into raw.* and build the working-day calendar.",
 )
 
 # Build and publish: the dbt models for a monthly partition (or a backfill range), then the BI copy.
 transform_job = dg.define_asset_job(
     "transform_job",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("raw"),
+    # with the dbt source tests: checks of the raw assets that dbt runs, so the dbt step is never cut to a subset
+    selection=(dg.AssetSelection.all() - dg.AssetSelection.groups("raw"))
+    | dg.AssetSelection.checks(branch_retention_dbt_assets),
     partitions_def=monthly_partitions,
     description="Build every dbt model for the month(s) of the partition and publish the marts for BI.",
 )
