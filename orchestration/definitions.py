@@ -5,7 +5,8 @@ import os
 
 import dagster as dg
 
-from orchestration.defs.automation.jobs import daily_refresh, ingest_job, landing_folder_sensor, main_job, transform_job
+from orchestration.defs.automation.jobs import (daily_refresh, ingest_job, landing_folder_sensor, main_job,
+                                                run_failure_alert, transform_job)
 from orchestration.defs.dbt.assets import branch_retention_dbt_assets, dbt_resource
 from orchestration.defs.ingestion.assets import raw_assets
 from orchestration.defs.publishing.assets import published_marts
@@ -22,7 +23,7 @@ defs = dg.Definitions(
     asset_checks=[*quality_checks],
     jobs=[ingest_job, transform_job, main_job],
     schedules=[daily_refresh],
-    sensors=[landing_folder_sensor],
+    sensors=[landing_folder_sensor, run_failure_alert],
     resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
     # DuckDB allows one writer per file: steps run one after another in one process.
     executor=dg.in_process_executor,

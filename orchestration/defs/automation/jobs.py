@@ -36,6 +36,11 @@ main_job = dg.define_asset_job(
 )
 
 
+# Retries of the scheduled run: 2, each from the failed step on (a locked file or a slow disk passes on a
+# second try; a data error fails again and alerts).
+DAILY_RETRY_TAGS = {"dagster/max_retries": "2", "dagster/retry_strategy": "FROM_FAILURE"}
+
+
 @dg.schedule(
     job=main_job,
     cron_schedule="0 6 * * *",
@@ -46,7 +51,9 @@ main_job = dg.define_asset_job(
 )
 def daily_refresh(context: dg.ScheduleEvaluationContext):
     partition = data_month(context.scheduled_execution_time)
-    return dg.RunRequest(run_key=f"daily-{context.scheduled_execution_time:%Y-%m-%d}", partition_key=partition)
+    # A failed daily run is retried twice from the failed step (run_retries in orchestration/dagster.yaml).
+    return dg.RunRequest(run_key=f"daily-{context.scheduled_execution_time:%Y-%m-%d}", partition_key=partition,
+                         tags=DAILY_RETRY_TAGS)
 
 
 @dg.sensor(
@@ -66,3 +73,33 @@ def landing_folder_sensor(context: dg.SensorEvaluationContext):
         partition_key=data_month(datetime.now(timezone.utc)),  # aware: data_month converts to bank time
         tags={"branch_retention/new_files": str(len(arrived))},
     )
+
+
+def alerts_file():
+    """Where a failed run leaves its alert line (one line per failure, appended): an operator hooks mail or a
+    pager to it. BRANCH_RETENTION_ALERTS_FILE, default <DAGSTER_HOME>/alerts/run_failures.log."""
+    import os
+    from pathlib import Path
+
+    return Path(os.environ.get("BRANCH_RETENTION_ALERTS_FILE") or settings.dagster_home() / "alerts" / "run_failures.log")
+
+
+@dg.run_failure_sensor(
+    name="run_failure_alert",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    monitor_all_code_locations=False,
+    description="When a run fails: an ERROR log line and one line appended to the alerts file "
+    "(BRANCH_RETENTION_ALERTS_FILE, default $DAGSTER_HOME/alerts/run_failures.log) for mail or a pager.",
+)
+def run_failure_alert(context: dg.RunFailureSensorContext):
+    run = context.dagster_run
+    message = (context.failure_event.message or "").strip().splitlines()
+    reason = message[0][:300] if message else "no message"
+    partition = run.tags.get("dagster/partition", "")
+    line = (f"{datetime.now(timezone.utc):%Y-%m-%dT%H:%M:%SZ} FAILED job={run.job_name} run_id={run.run_id}"
+            f"{' partition=' + partition if partition else ''}: {reason}")
+    path = alerts_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
+    context.log.error(line)
