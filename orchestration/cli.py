@@ -130,9 +130,11 @@ def _definitions(reload: bool = False):
         import orchestration.defs.automation.jobs
         import orchestration.defs.dbt.assets
         import orchestration.defs.publishing.assets
+        import orchestration.defs.publishing.freshness
 
         for module in (orchestration.defs.dbt.assets, orchestration.defs.publishing.assets,
-                       orchestration.defs.automation.jobs, orchestration.definitions):
+                       orchestration.defs.publishing.freshness, orchestration.defs.automation.jobs,
+                       orchestration.definitions):
             importlib.reload(module)
     return orchestration.definitions.defs
 

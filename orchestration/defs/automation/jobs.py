@@ -6,6 +6,10 @@ from datetime import datetime, timezone
 import dagster as dg
 
 from orchestration.defs.dbt.assets import branch_retention_dbt_assets, monthly_partitions
+from orchestration.defs.publishing.freshness import freshness_checks
+
+# Freshness checks are evaluated by their sensor, between runs, not as steps of a run.
+NOT_IN_RUNS = dg.AssetSelection.checks(*freshness_checks)
 from orchestration.lib import settings
 from orchestration.lib.landing import data_month, landing_files, new_files, run_key
 
@@ -21,8 +25,8 @@ ingest_job = dg.define_asset_job(
 transform_job = dg.define_asset_job(
     "transform_job",
     # with the dbt source tests: checks of the raw assets that dbt runs, so the dbt step is never cut to a subset
-    selection=(dg.AssetSelection.all() - dg.AssetSelection.groups("raw"))
-    | dg.AssetSelection.checks(branch_retention_dbt_assets),
+    selection=((dg.AssetSelection.all() - dg.AssetSelection.groups("raw"))
+               | dg.AssetSelection.checks(branch_retention_dbt_assets)) - NOT_IN_RUNS,
     partitions_def=monthly_partitions,
     description="Build every dbt model for the month(s) of the partition and publish the marts for BI.",
 )
@@ -30,7 +34,7 @@ transform_job = dg.define_asset_job(
 # Everything, for the schedule and the sensor: load, build, publish.
 main_job = dg.define_asset_job(
     "main_job",
-    selection=dg.AssetSelection.all(),
+    selection=dg.AssetSelection.all() - NOT_IN_RUNS,
     partitions_def=monthly_partitions,
     description="Load the extracts, build every mart for the data's month, publish for BI.",
 )
