@@ -130,7 +130,7 @@ class RunView:
             self._bar = tqdm(total=self.dbt_models or None, desc="  dbt build", unit="model", file=self.out,
                              leave=False, dynamic_ncols=True)
         else:
-            self._print(f"  dbt build: {self.dbt_models} models and their tests, running ...")
+            self._print(f"  dbt build: {self.dbt_models} models and seeds and their tests, running ...")
 
     def _close_bar(self) -> None:
         if self._bar is not None:
