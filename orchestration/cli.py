@@ -49,10 +49,11 @@ def latest_data_month(warehouse: Path) -> str:
 
 
 def run_pipeline(landing: Path | None = None, warehouse: Path | None = None, as_of_date: str | None = None,
-                 month: str | None = None, full: bool = False) -> bool:
+                 month: str | None = None, full: bool = False, view_out=None) -> bool:
     """Load, then build and publish, through Dagster (two runs: ingest_job, transform_job), recorded in
     DAGSTER_HOME so the UI shows them. Only new files are loaded and only the partition's months of the
-    incremental models are built, unless full: every file read again and every model rebuilt from scratch."""
+    incremental models are built, unless full: every file read again and every model rebuilt from scratch.
+    With view_out (a stream), the stages are printed there as they finish (orchestration/lib/run_view.py)."""
     if landing:
         os.environ[settings.LANDING_ENV] = str(landing.resolve())
     if warehouse:
@@ -64,35 +65,58 @@ def run_pipeline(landing: Path | None = None, warehouse: Path | None = None, as_
     from orchestration.lib.run_lock import run_lock
 
     with run_lock(settings.warehouse_path()):
-        return _run_jobs(month, as_of_date, full)
+        return _run_jobs(month, as_of_date, full, view_out)
 
 
-def _run_jobs(month: str | None, as_of_date: str | None, full: bool) -> bool:
+def _run_jobs(month: str | None, as_of_date: str | None, full: bool, view_out=None) -> bool:
     """ingest_job, then transform_job for the data's month (run_pipeline holds the run lock)."""
+    import uuid
+    from contextlib import nullcontext
 
     import dagster as dg
 
+    from orchestration.lib.run_view import RunView
+
     defs = _definitions()
+    say = (lambda line: print(line, file=view_out, flush=True)) if view_out else (lambda line: print(line, flush=True))
 
     # INFO, not DEBUG: one line per asset and its row counts, not every engine event.
     loggers = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
     with dg.DagsterInstance.get() as instance:
-        print("== loading the extracts (ingest_job) ==", flush=True)
+        view = RunView(instance, view_out, dbt_models=_dbt_model_count()) if view_out else None
+
+        def execute(job_name: str, **kwargs):
+            run_id = str(uuid.uuid4())
+            with view.watch(run_id) if view else nullcontext():
+                return defs.resolve_job_def(job_name).execute_in_process(
+                    instance=instance, raise_on_error=False, run_id=run_id, **kwargs)
+
+        say("== loading the extracts (ingest_job) ==")
         ingest_config = {**loggers, **({"resources": {"warehouse": {"config": {"full_load": True}}}} if full else {})}
-        ingest = defs.resolve_job_def("ingest_job").execute_in_process(
-            instance=instance, raise_on_error=False, run_config=ingest_config)
+        ingest = execute("ingest_job", run_config=ingest_config)
         if not ingest.success:
             return False
         partition = month or latest_data_month(settings.warehouse_path())
         if partition not in _partition_keys(defs):
             # The monthly partitions start at the data's first month, known only now that it is loaded.
             defs = _definitions(reload=True)
-        print(f"== building and publishing the marts for {partition[:7]} (transform_job) ==", flush=True)
+        say(f"== building and publishing the marts for {partition[:7]} (transform_job) ==")
         dbt_config = {"as_of_date": as_of_date, "full_refresh": full}
         run_config = {**loggers, "ops": {"branch_retention_dbt_assets": {"config": dbt_config}}}
-        transform = defs.resolve_job_def("transform_job").execute_in_process(
-            instance=instance, raise_on_error=False, run_config=run_config, partition_key=partition)
+        transform = execute("transform_job", run_config=run_config, partition_key=partition)
+        if view:
+            _LAST_VIEW["view"] = view
         return transform.success
+
+
+# The view of the last run_pipeline call (its dbt test counts go into the summary).
+_LAST_VIEW: dict = {}
+
+
+def _dbt_model_count() -> int:
+    from orchestration.defs.dbt.assets import branch_retention_dbt_assets
+
+    return len(branch_retention_dbt_assets.keys)  # models and seeds: one materialization each
 
 
 def _definitions(reload: bool = False):
@@ -106,9 +130,11 @@ def _definitions(reload: bool = False):
         import orchestration.defs.automation.jobs
         import orchestration.defs.dbt.assets
         import orchestration.defs.publishing.assets
+        import orchestration.defs.publishing.freshness
 
         for module in (orchestration.defs.dbt.assets, orchestration.defs.publishing.assets,
-                       orchestration.defs.automation.jobs, orchestration.definitions):
+                       orchestration.defs.publishing.freshness, orchestration.defs.automation.jobs,
+                       orchestration.definitions):
             importlib.reload(module)
     return orchestration.definitions.defs
 
@@ -119,30 +145,135 @@ def _partition_keys(defs) -> set[str]:
     return set(monthly_partitions.get_partition_keys())
 
 
+def _quiet_libraries() -> None:
+    """Library chatter at its source: Great Expectations logs every function it registers and every datasource
+    it looks up at INFO, alembic every migration check of Dagster's SQLite storage; Dagster's own loggers also
+    reached the root handler, so each of its lines was printed twice. Their warnings and errors still come."""
+    for name in ("great_expectations", "alembic"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger("dagster").propagate = False  # Dagster prints its events itself (into the log file)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
+    from contextlib import redirect_stderr, redirect_stdout
+    from datetime import datetime, timezone
+
     from orchestration.lib.run_lock import RunInProgress
     from orchestration.lib.summary import format_summary, warehouse_summary
 
     started = time.perf_counter()
-    try:
-        ok = run_pipeline(Path(args.landing) if args.landing else None, Path(args.warehouse) if args.warehouse else None,
-                           as_of_date=args.as_of, month=args.month, full=args.full)
-    except RunInProgress as exc:
-        print(f"Pipeline NOT STARTED: {exc}")
-        return 3
+    if args.warehouse:
+        os.environ[settings.WAREHOUSE_ENV] = str(Path(args.warehouse).resolve())
+    log_file = settings.log_dir() / f"run-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    console = sys.stdout
+    print(f"Full log of this run: {log_file}", flush=True)
+    with log_file.open("a", encoding="utf-8", buffering=1) as log:
+        # The full log: Dagster's event lines, dbt's output (dagster-dbt echoes it to stdout), warnings and
+        # everything logged at INFO. The console keeps the stage view and every error.
+        root = logging.getLogger()
+        file_handler = logging.StreamHandler(log)
+        file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.handlers = [file_handler]
+        errors = logging.StreamHandler(sys.stderr)
+        errors.setLevel(logging.ERROR)
+        errors.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root.addHandler(errors)
+        root.setLevel(logging.INFO)
+        try:
+            with redirect_stdout(log), redirect_stderr(log):
+                ok = run_pipeline(Path(args.landing) if args.landing else None, None, as_of_date=args.as_of,
+                                  month=args.month, full=args.full, view_out=console)
+        except RunInProgress as exc:
+            print(f"Pipeline NOT STARTED: {exc}")
+            return 3
+        except BaseException as exc:
+            print(f"Pipeline FAILED: {type(exc).__name__}: {exc} (traceback in {log_file})", file=sys.stderr)
+            import traceback
+
+            traceback.print_exc(file=log)
+            return 1
     elapsed = time.perf_counter() - started
     if not ok:
-        print(f"Pipeline FAILED after {elapsed:.1f}s: see the log above, or the run in the Dagster UI (make ui).")
+        print(f"Pipeline FAILED after {elapsed:.1f}s: the errors are above; the full log is {log_file}, and the "
+              "run is in the Dagster UI (make ui).")
         return 1
-    print(format_summary(warehouse_summary(settings.warehouse_path(), settings.publish_dir())))
+    view = _LAST_VIEW.get("view")
+    summary = warehouse_summary(settings.warehouse_path(), settings.publish_dir())
+    summary["quality_dir"] = str(settings.quality_dir())
+    summary["dbt_tests"] = view.dbt_tests if view else None
+    summary["log_file"] = str(log_file)
+    summary["warnings"] = len(view.warnings) if view else 0
+    print(format_summary(summary))
     print(f"Pipeline finished in {elapsed:.1f}s.")
+    return 0
+
+
+def publish_warehouse(warehouse: Path | None = None, publish_dir: Path | None = None, record: bool = True):
+    """Publish the warehouse's marts and morning pages as they are now (orchestration/lib/publish.py:
+    publish_all, the same atomic switch a run makes), holding the run lock so no run writes meanwhile. With
+    record, the publication is recorded in DAGSTER_HOME as a materialization of published/marts, so the UI
+    shows when BI last got new marts."""
+    from orchestration.lib import engine
+    from orchestration.lib.publish import publish_all
+    from orchestration.lib.run_lock import run_lock
+
+    if warehouse:
+        os.environ[settings.WAREHOUSE_ENV] = str(warehouse.resolve())
+    if publish_dir:
+        os.environ[settings.PUBLISH_ENV] = str(publish_dir.resolve())
+    database = settings.warehouse_path()
+    if engine.uses_duckdb() and not database.exists():
+        raise SystemExit(f"no warehouse at {database}: run `branch-retention run` (or dbt build) first")
+    with run_lock(database):
+        done = publish_all(database, settings.publish_dir(), on_duckdb=engine.uses_duckdb(),
+                          quality_dir=settings.quality_dir())
+    if record:
+        import dagster as dg
+
+        os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home()))
+        settings.prepare_dagster_home(Path(os.environ["DAGSTER_HOME"]))
+        with dg.DagsterInstance.get() as instance:
+            instance.report_runless_asset_event(dg.AssetMaterialization(
+                asset_key=dg.AssetKey(["published", "marts"]),
+                description="published by `branch-retention publish`",
+                metadata={"publication_id": done.marts.publication_id,
+                          "serving_file": str(done.marts.serving_file),
+                          "parquet_dir": str(done.marts.parquet_dir),
+                          "pages_dir": str(done.pages_dir) if done.pages_dir else "",
+                          "quality_report": str(done.quality_report or ""),
+                          "rows": dg.MetadataValue.json(done.marts.rows)}))
+    return done
+
+
+def _cmd_publish(args: argparse.Namespace) -> int:
+    from orchestration.lib.run_lock import RunInProgress
+
+    started = time.perf_counter()
+    try:
+        done = publish_warehouse(Path(args.warehouse) if args.warehouse else None,
+                                 Path(args.out) if args.out else None, record=not args.no_record)
+    except RunInProgress as exc:
+        print(f"Publish NOT STARTED: {exc}")
+        return 3
+    marts = done.marts
+    print(f"Published {len(marts.rows)} marts ({sum(marts.rows.values()):,} rows), publication {marts.publication_id}, "
+          f"in {time.perf_counter() - started:.1f}s:")
+    print(f"  {marts.serving_file}")
+    print(f"  {marts.parquet_dir}/<mart>.parquet")
+    if done.pages_dir:
+        print(f"  {done.pages_dir}/index.html (morning pages)")
+    if done.quality_report:
+        print(f"  {done.quality_report} (quality report of the latest checks)")
     return 0
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
     from orchestration.lib.summary import format_summary, warehouse_summary
 
-    print(format_summary(warehouse_summary(settings.warehouse_path(), settings.publish_dir())))
+    summary = warehouse_summary(settings.warehouse_path(), settings.publish_dir())
+    summary["quality_dir"] = str(settings.quality_dir())
+    print(format_summary(summary))
     return 0
 
 
@@ -200,6 +331,14 @@ def main(argv: list[str] | None = None) -> int:
                      help="read every file again and rebuild every model from all history (default: only what is new)")
     run.set_defaults(func=_cmd_run)
 
+    pub = sub.add_parser("publish", help="publish the warehouse's marts and morning pages for BI as they are now "
+                                         "(after a dbt-only rebuild), with the same atomic switch a run makes")
+    pub.add_argument("--warehouse", help=f"DuckDB file (default: ${settings.WAREHOUSE_ENV} or data/warehouse.duckdb)")
+    pub.add_argument("--out", help=f"publish folder (default: ${settings.PUBLISH_ENV} or data/published)")
+    pub.add_argument("--no-record", action="store_true",
+                     help="do not record the publication in DAGSTER_HOME (it shows in the UI by default)")
+    pub.set_defaults(func=_cmd_publish)
+
     summ = sub.add_parser("summary", help="print what the warehouse holds")
     summ.set_defaults(func=_cmd_summary)
 
@@ -221,6 +360,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    _quiet_libraries()
     return args.func(args)
 
 

@@ -5,10 +5,12 @@ import os
 
 import dagster as dg
 
-from orchestration.defs.automation.jobs import daily_refresh, ingest_job, landing_folder_sensor, main_job, transform_job
+from orchestration.defs.automation.jobs import (daily_refresh, ingest_job, landing_folder_sensor, main_job,
+                                                run_failure_alert, transform_job)
 from orchestration.defs.dbt.assets import branch_retention_dbt_assets, dbt_resource
 from orchestration.defs.ingestion.assets import raw_assets
 from orchestration.defs.publishing.assets import published_marts
+from orchestration.defs.publishing.freshness import freshness_checks, freshness_sensor
 from orchestration.defs.quality.checks import quality_checks
 from orchestration.defs.reference.assets import data_window, working_days
 from orchestration.defs.resources import WarehouseResource
@@ -19,10 +21,10 @@ os.environ.setdefault(settings.WAREHOUSE_ENV, str(settings.warehouse_path()))
 
 defs = dg.Definitions(
     assets=[*raw_assets, data_window, working_days, branch_retention_dbt_assets, published_marts],
-    asset_checks=[*quality_checks],
+    asset_checks=[*quality_checks, *freshness_checks],
     jobs=[ingest_job, transform_job, main_job],
     schedules=[daily_refresh],
-    sensors=[landing_folder_sensor],
+    sensors=[landing_folder_sensor, run_failure_alert, freshness_sensor],
     resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
     # DuckDB allows one writer per file: steps run one after another in one process.
     executor=dg.in_process_executor,

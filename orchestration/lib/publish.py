@@ -205,3 +205,41 @@ def remove_page_leftovers(pages_root: Path) -> list[Path]:
         else:
             path.unlink(missing_ok=True)
     return leftovers
+
+
+@dataclass
+class FullPublication:
+    """What one publish made current: the marts (serving file, Parquet), on DuckDB the morning pages, and the
+    quality report (orchestration/lib/quality_report.py) when a quality folder was given."""
+
+    marts: Publication
+    pages_dir: Path | None
+    quality_report: Path | None = None
+
+
+QUALITY_PAGE = Path("quality") / "index.html"
+
+
+def publish_all(warehouse: Path, publish_dir: Path, publication_id: str | None = None,
+                on_duckdb: bool = True, quality_dir: Path | None = None) -> FullPublication:
+    """The marts and the morning pages of the warehouse as they are now, for BI: the pages are rendered first
+    (a render that fails stops here, before anything is switched), then the marts are copied and switched,
+    then the pages right after. With quality_dir, the quality report of its results is written into the pages
+    (pages/current/quality/index.html, switched with them) and to <quality dir>/report/index.html. On
+    PostgreSQL (on_duckdb False) the marts are read from there and the pages, which read the DuckDB warehouse,
+    are not rendered; the report then goes to <publish dir>/quality/index.html. Used by the Dagster asset after
+    a build, and by `branch-retention publish` after a dbt-only rebuild."""
+    from orchestration.lib.quality_report import write_report
+
+    publication_id = publication_id or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    pages_partial = render_pages(warehouse, publish_dir, publication_id) if on_duckdb else None
+    if quality_dir is not None:
+        write_report(quality_dir)
+        if pages_partial is not None:
+            write_report(quality_dir, pages_partial / QUALITY_PAGE)
+    publication = publish_marts(warehouse, publish_dir, publication_id, from_postgres=not on_duckdb)
+    pages = switch_pages(publish_dir, pages_partial, publication_id) if pages_partial is not None else None
+    report = None
+    if quality_dir is not None:
+        report = pages / QUALITY_PAGE if pages is not None else write_report(quality_dir, publish_dir / QUALITY_PAGE)
+    return FullPublication(publication, pages, report)

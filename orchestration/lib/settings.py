@@ -18,6 +18,18 @@ QUALITY_ENV = "BRANCH_RETENTION_QUALITY_DIR"
 
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 
+# Privacy by default: no usage statistics leave the machine, from this process or the tools it starts (dbt runs
+# as a subprocess and inherits them). The project's own settings say the same: dbt_project.yml
+# (flags.send_anonymous_usage_stats), orchestration/dagster.yaml (telemetry.enabled), GX_ANALYTICS_ENABLED in
+# orchestration/lib/quality.py. setdefault: an operator who sets one of them on purpose keeps it.
+NO_TELEMETRY_ENV = {
+    "DO_NOT_TRACK": "1",  # the cross-tool convention dbt honours
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    "DAGSTER_DISABLE_TELEMETRY": "1",
+}
+for _name, _value in NO_TELEMETRY_ENV.items():
+    os.environ.setdefault(_name, _value)
+
 
 def warehouse_path() -> Path:
     return Path(os.environ.get(WAREHOUSE_ENV) or DEFAULT_DATA_DIR / "warehouse.duckdb").resolve()
@@ -46,6 +58,15 @@ NO_DATA_FIRST_MONTH = "2000-01-01"
 FIRST_MONTH_ENV = "BRANCH_RETENTION_FIRST_MONTH"
 
 
+# Where `branch-retention run` writes its full log (one file per run; the run prints its path).
+LOG_DIR_ENV = "BRANCH_RETENTION_LOG_DIR"
+
+
+def log_dir() -> Path:
+    """Default: logs/ beside the warehouse file (data/logs for the default warehouse)."""
+    return Path(os.environ.get(LOG_DIR_ENV) or warehouse_path().parent / "logs").resolve()
+
+
 def publish_dir() -> Path:
     return Path(os.environ.get(PUBLISH_ENV) or DEFAULT_DATA_DIR / "published").resolve()
 
@@ -62,9 +83,27 @@ def first_partition_month() -> str:
     return os.environ.get(FIRST_MONTH_ENV) or read_first_month(data_window_file()) or NO_DATA_FIRST_MONTH
 
 
+DAGSTER_YAML = PROJECT_ROOT / "orchestration" / "dagster.yaml"
+TELEMETRY_OFF = "# No usage statistics leave the machine (added by branch-retention).\ntelemetry:\n  enabled: false\n"
+
+
 def prepare_dagster_home(home: Path) -> None:
-    """DAGSTER_HOME with the project's instance settings (orchestration/dagster.yaml) when it has none."""
+    """DAGSTER_HOME with the project's instance settings (orchestration/dagster.yaml) when it has none. A home
+    whose dagster.yaml does not say anything about telemetry gets `telemetry: enabled: false` appended (Dagster
+    sends usage statistics unless told not to); an explicit `enabled: true` is the operator's choice and stays."""
+    import yaml
+
     home.mkdir(parents=True, exist_ok=True)
     target = home / "dagster.yaml"
     if not target.exists():
-        target.write_text((PROJECT_ROOT / "orchestration" / "dagster.yaml").read_text())
+        target.write_text(DAGSTER_YAML.read_text())
+        return
+    text = target.read_text()
+    current = yaml.safe_load(text) or {}
+    if "enabled" not in (current.get("telemetry") or {}):
+        if "telemetry" in current:
+            # a telemetry section without `enabled`: rewrite the file (comments go, the settings stay)
+            current["telemetry"] = {**(current["telemetry"] or {}), "enabled": False}
+            target.write_text(yaml.safe_dump(current, sort_keys=False))
+        else:
+            target.write_text(text + ("" if text.endswith("\n") or not text else "\n") + TELEMETRY_OFF)

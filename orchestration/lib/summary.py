@@ -57,4 +57,31 @@ def format_summary(summary: dict) -> str:
         lines.append(f"Morning pages (one folder per branch): {summary['published']}/pages/current/index.html "
                      "(make ui serves them on http://127.0.0.1:8080)")
     lines.append("Dagster UI: make ui   (or: .venv/bin/dagster dev, then open http://localhost:3000)")
+    lines += quality_lines(summary)
+    if summary.get("log_file"):
+        warned = f" ({summary['warnings']} warning(s) logged)" if summary.get("warnings") else ""
+        lines.append(f"Full log of this run{warned}: {summary['log_file']}")
     return "\n".join(lines)
+
+
+def quality_lines(summary: dict) -> list[str]:
+    """Suites and expectations passed, each failed expectation with its counts, dbt's tests, where the report
+    is: the pages' copy when published, else the quality folder's."""
+    if not summary.get("quality_dir"):
+        return []
+    from orchestration.lib.quality_report import load_results, report_path
+
+    quality_dir = Path(summary["quality_dir"])
+    published = Path(summary["published"]) / "pages" / "current" / "quality" / "index.html" if summary.get(
+        "published") else None
+    report = published if published and published.exists() else report_path(quality_dir)
+    lines = [""]
+    from orchestration.lib.quality_report import summary_lines
+
+    lines += summary_lines(load_results(quality_dir), report if report.exists() else None)
+    tests = summary.get("dbt_tests")
+    if tests:
+        total = sum(tests.values())
+        extra = "".join(f", {tests[k]} {k}" for k in ("warned", "failed") if tests.get(k))
+        lines.append(f"dbt tests (asset checks): {tests['passed']} of {total} passed{extra}")
+    return lines

@@ -55,7 +55,10 @@ class BranchRetentionTranslator(DagsterDbtTranslator):
         return super().get_group_name(dbt_resource_props)
 
 
-translator = BranchRetentionTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+# Source tests are asset checks on the raw assets like the others (without it, each was logged as an
+# observation with a warning: a hundred warnings a run).
+translator = BranchRetentionTranslator(
+    settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_source_tests_as_checks=True))
 
 
 class DbtRunConfig(dg.Config):

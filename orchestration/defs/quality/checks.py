@@ -13,6 +13,7 @@ import dagster as dg
 from orchestration.defs.ingestion.assets import raw_asset_key
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib import engine, settings
+from orchestration.lib.quality_report import write_report
 from orchestration.lib.quality import (
     ERROR,
     SuiteOutcome,
@@ -64,10 +65,14 @@ def run_suite_check(warehouse: WarehouseResource, suite_name: str) -> dg.AssetCh
         # a mart as the engine built it (raw tables are validated in DuckDB, where ingestion loads them)
         with engine.marts_connection(warehouse.database_path, [table]) as con:
             outcome = validate_table(con, suite_name, output_dir=settings.quality_dir())
-        return suite_check_result(outcome)
-    with warehouse.connect(read_only=False) as con:
-        outcome = validate_table(con, suite_name, output_dir=settings.quality_dir())
-    return suite_check_result(outcome)
+    else:
+        with warehouse.connect(read_only=False) as con:
+            outcome = validate_table(con, suite_name, output_dir=settings.quality_dir())
+    result = suite_check_result(outcome)
+    # The offline quality report (every suite's latest result, counts only) follows each result.
+    report = write_report(settings.quality_dir())
+    return dg.AssetCheckResult(passed=result.passed, severity=result.severity,
+                               metadata={**result.metadata, "quality_report": dg.MetadataValue.path(str(report))})
 
 
 def build_suite_check(suite_name: str) -> dg.AssetChecksDefinition:
