@@ -211,6 +211,20 @@ special_customers as (
     group by funded.customer_id, funded.month_start
 ),
 
+-- what the branch's staff can call in the month: their daily capacities times the month's working days
+-- (the back-test's top k is risk_capacity_share of it)
+branch_capacity as (
+    select staff_months.branch_id, staff_months.month_start,
+        sum(staff_months.daily_capacity) * max(working.n_working_days) as monthly_call_capacity
+    from {{ ref('int_staff_months') }} as staff_months
+    inner join (
+        select month_start, sum(case when is_working_day then 1 else 0 end) as n_working_days
+        from {{ ref('int_working_days') }}
+        group by month_start
+    ) as working on staff_months.month_start = working.month_start
+    group by staff_months.branch_id, staff_months.month_start
+),
+
 -- the label: the first qualifying non-special event starting in months m+1 .. m+horizon
 events as (
     select customer_id, event_month, churn_type, amount_lost
@@ -268,6 +282,7 @@ joined as (
         coalesce(registrations.n_registrations, 0) as n_registrations,
         coalesce(registrations.registered_amount, 0) as registered_amount,
         coalesce(special_customers.n_special_events, 0) > 0 as is_special_customer,
+        coalesce(branch_capacity.monthly_call_capacity, 0) as branch_monthly_call_capacity,
         next_events.event_month as next_event_month,
         next_events.churn_type as next_event_churn_type,
         next_events.amount_lost as next_event_amount_lost,
@@ -285,6 +300,7 @@ joined as (
     left join open_complaints on funded.customer_id = open_complaints.customer_id and funded.month_start = open_complaints.month_start
     left join registrations on funded.customer_id = registrations.customer_id and funded.month_start = registrations.month_start
     left join special_customers on funded.customer_id = special_customers.customer_id and funded.month_start = special_customers.month_start
+    left join branch_capacity on funded.home_branch_id = branch_capacity.branch_id and funded.month_start = branch_capacity.month_start
     left join next_events on funded.customer_id = next_events.customer_id and funded.month_start = next_events.month_start
         and next_events.event_rank = 1
     where funded.monthly_avg_aum > 0
@@ -338,6 +354,7 @@ select
         and outflow_other_bank_month >= {{ var('risk_moving_out_share') }} * monthly_avg_aum then 1 else 0 end
         as f_moving_out,
     is_special_customer,
+    branch_monthly_call_capacity,
     -- the label (known only when the whole horizon lies inside the data)
     is_outcome_known,
     case when next_event_month is not null then 1 else 0 end as churned_within_horizon,
