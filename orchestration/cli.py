@@ -283,6 +283,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     ground_truth = Path(args.ground_truth or settings.landing_dir() / "_ground_truth")
     print(f"Marts in {settings.warehouse_path()} against the planted ground truth in {ground_truth}")
     print(format_scores(evaluate(settings.warehouse_path(), ground_truth)))
+    from orchestration.lib.evaluate import format_risk_evaluation, risk_evaluation
+
+    print(format_risk_evaluation(risk_evaluation(settings.warehouse_path())))
     return 0
 
 

@@ -110,3 +110,27 @@ def format_scores(results: dict[str, list[Score]]) -> str:
         for s in scores:
             lines.append(f"  {s.label:<16}{s.support:>9}{s.predicted:>11}{pct(s.precision):>11}{pct(s.recall):>9}")
     return "\n".join(lines)
+
+
+def risk_evaluation(warehouse: Path) -> list[tuple]:
+    """The early-warning back-test as stored in marts.fct_risk_model_evaluation (empty before the risk model ran)."""
+    from orchestration.lib.engine import marts_connection
+
+    with marts_connection(warehouse) as con:
+        return con.execute(
+            "SELECT metric, churn_type, score_decile, value, n_rows, n_events, method, holdout_from, holdout_to "
+            "FROM marts.fct_risk_model_evaluation ORDER BY churn_type <> 'all', churn_type, metric, score_decile"
+        ).fetchall()
+
+
+def format_risk_evaluation(rows: list[tuple]) -> str:
+    if not rows:
+        return "Early warning back-test: none stored yet (run the pipeline: the risk/model asset writes it)."
+    method, start, end = rows[0][6], rows[0][7], rows[0][8]
+    lines = [f"Early warning back-test (weights: {method}; held-out months {start} .. {end})",
+             f"  {'metric':24} {'churn type':13} {'decile':>6} {'value':>10} {'rows':>7} {'events':>7}"]
+    for metric, churn_type, decile, value, n_rows, n_events, *_ in rows:
+        shown = "-" if value is None else f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
+        lines.append(f"  {metric:24} {churn_type:13} {'' if decile is None else decile:>6} {shown:>10} "
+                     f"{'' if n_rows is None else n_rows:>7} {'' if n_events is None else n_events:>7}")
+    return "\n".join(lines)
