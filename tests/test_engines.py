@@ -1,5 +1,6 @@
-"""The same marts on every engine: one generated bank run through the whole pipeline on DuckDB and on
-PostgreSQL (BRANCH_RETENTION_TARGET=postgres), every mart compared row for row (tests/engine_compare.py:
+"""The same marts on every engine: one generated bank run through the whole pipeline on DuckDB, on
+PostgreSQL (BRANCH_RETENTION_TARGET=postgres) and on Spark (BRANCH_RETENTION_TARGET=spark, dbt-spark in
+session mode; skipped without a Java runtime), every mart compared row for row (tests/engine_compare.py:
 money to the fen, ratios to 1e-9, lists in the same order, compatible types).
 
 Small on purpose (300 customers, 6 months) so the suite stays within CI's time: about two minutes, most
@@ -70,17 +71,28 @@ def _env(root: Path, name: str, target: str, extra: dict | None = None) -> dict:
     }
 
 
-def test_postgres_builds_every_mart_equal_to_duckdb(bank, postgres_server):
-    timings = {}
+def _run_pipeline(bank: Path, target: str, env: dict, timings: dict) -> None:
+    """The whole pipeline on `target`, then the build alone from scratch on the same loaded data (timed)."""
+    pipeline_s, _, out = _timed([sys.executable, "-m", "orchestration.cli", "run"], env)
+    assert "Pipeline finished" in out
+    build_s, peak_mib, _ = _timed([str(DBT), "build", "--full-refresh", "--profiles-dir", ".", "--target", target],
+                                  env, cwd=ROOT / "dbt_project")
+    timings[target] = {"pipeline_s": round(pipeline_s, 1), "dbt_build_s": round(build_s, 1),
+                       "peak_rss_mib": peak_mib}
+
+
+@pytest.fixture(scope="module")
+def duckdb_run(bank):
+    """DuckDB's run of the bank, once for every engine compared with it; its timings."""
+    timings: dict = {}
+    _run_pipeline(bank, "duckdb", _env(bank, "duckdb", "duckdb"), timings)
+    return timings
+
+
+def test_postgres_builds_every_mart_equal_to_duckdb(bank, duckdb_run, postgres_server):
+    timings = dict(duckdb_run)
     runs = {"duckdb": _env(bank, "duckdb", "duckdb"), "postgres": _env(bank, "postgres", "postgres", postgres_server)}
-    for target, env in runs.items():
-        pipeline_s, _, out = _timed([sys.executable, "-m", "orchestration.cli", "run"], env)
-        assert "Pipeline finished" in out
-        # the build alone, from scratch, on the same loaded data
-        build_s, peak_mib, _ = _timed([str(DBT), "build", "--full-refresh", "--profiles-dir", ".", "--target", target],
-                                      env, cwd=ROOT / "dbt_project")
-        timings[target] = {"pipeline_s": round(pipeline_s, 1), "dbt_build_s": round(build_s, 1),
-                           "peak_rss_mib": peak_mib}
+    _run_pipeline(bank, "postgres", runs["postgres"], timings)
 
     # PostgreSQL's marts, read back into DuckDB with their types, against DuckDB's own
     from orchestration.lib import engine
@@ -117,6 +129,51 @@ def test_postgres_builds_every_mart_equal_to_duckdb(bank, postgres_server):
     print(f"\nengine timings, {N_CUSTOMERS} customers x {N_MONTHS} months: {json.dumps(timings)}")
 
 
+@pytest.fixture(scope="module")
+def spark_dir(bank):
+    """A Spark folder of its own (warehouse, Derby metastore, extracts); skipped without Java or pyspark."""
+    import shutil
+
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("no Java runtime (dbt-spark's session mode needs a JRE 17+)")
+    pytest.importorskip("pyspark")
+    return bank / "spark" / "engine"
+
+
+def test_spark_builds_every_mart_equal_to_duckdb(bank, duckdb_run, spark_dir):
+    from orchestration.lib import engine
+
+    timings = dict(duckdb_run)
+    extra = {engine.SPARK_DIR_ENV: str(spark_dir)}
+    runs = {"duckdb": _env(bank, "duckdb", "duckdb"), "spark": _env(bank, "spark", "spark", extra)}
+    _run_pipeline(bank, "spark", runs["spark"], timings)
+
+    # Spark's marts, read back into DuckDB with their types, against DuckDB's own
+    spark_copy = bank / "spark" / "marts_from_spark.duckdb"
+    con = duckdb.connect(str(spark_copy))
+    try:
+        copied = engine.copy_from_spark(con, "marts", root=spark_dir)
+    finally:
+        con.close()
+    marts = {p.stem for p in (Path(settings.DBT_PROJECT_DIR) / "models" / "marts").rglob("*.sql")}
+    assert set(copied) == marts, sorted(set(copied) ^ marts)  # every mart the project defines, no other
+    assert sum(copied.values()) > 0
+    assert compare_files(str(bank / "duckdb" / "warehouse.duckdb"), str(spark_copy)) == []
+
+    # what BI tools read is the same too (the publication ids and times aside)
+    published = [str(bank / name / "published" / "serving" / "marts.duckdb") for name in runs]
+    assert [p for p in compare_files(*published, schema="main") if not p.startswith("_publication.")] == []
+    # the Spark run built nothing in the DuckDB working file: its marts are in Spark only
+    wh = duckdb.connect(str(bank / "spark" / "warehouse.duckdb"), read_only=True)
+    try:
+        assert wh.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts'").fetchone()[0] == 0
+    finally:
+        wh.close()
+
+    (bank / "engine_timings_spark.json").write_text(json.dumps(timings, indent=1))
+    print(f"\nengine timings, {N_CUSTOMERS} customers x {N_MONTHS} months: {json.dumps(timings)}")
+
+
 def test_a_failed_copy_into_postgres_names_the_table_not_the_row(tmp_path, postgres_server, monkeypatch):
     """PostgreSQL's COPY errors quote the offending value; the project's message does not (personal data)."""
     from orchestration.lib import engine
@@ -140,7 +197,7 @@ def test_an_unknown_target_is_refused(monkeypatch):
     from orchestration.lib import engine
 
     monkeypatch.setenv(engine.TARGET_ENV, "oracle")
-    with pytest.raises(ValueError, match="duckdb, postgres"):
+    with pytest.raises(ValueError, match="duckdb, postgres, spark"):
         engine.target()
     monkeypatch.delenv(engine.TARGET_ENV)
     assert engine.target() == "duckdb"

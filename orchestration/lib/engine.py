@@ -1,4 +1,4 @@
-"""The engine dbt builds the models in: DuckDB (default, the working warehouse file itself) or PostgreSQL.
+"""The engine dbt builds the models in: DuckDB (default, the working warehouse file itself), PostgreSQL or Spark.
 
 Ingestion always validates into the DuckDB working warehouse (contract, quarantine, calendar); with
 BRANCH_RETENTION_TARGET=postgres the accepted tables dbt reads (the raw tables of the `bank` source,
@@ -7,6 +7,11 @@ there, and the marts are read back from PostgreSQL for the quality checks and pu
 
 The PostgreSQL connection comes from the same environment variables dbt's profiles.yml reads:
 BRANCH_RETENTION_PG_HOST / _PORT / _USER / _PASSWORD / _DB. Nothing here logs a value of a row.
+
+With BRANCH_RETENTION_TARGET=spark (dbt-spark in session mode) the same tables are written as Parquet
+under BRANCH_RETENTION_SPARK_DIR and registered as Spark tables over those files, in a Spark session of
+their own (a child process: the embedded Derby metastore admits one JVM at a time, and dbt starts its own);
+the marts Spark built are Parquet files of the same folder, which DuckDB reads back with their types.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 TARGET_ENV = "BRANCH_RETENTION_TARGET"
-TARGETS = ("duckdb", "postgres")
+TARGETS = ("duckdb", "postgres", "spark")
 
 # What dbt reads from outside dbt: the `bank` source's tables, the load bookkeeping the incremental
 # macros read, and the working-day calendar (models/staging/*/_*__sources.yml).
@@ -248,7 +253,7 @@ def marts_connection(warehouse: Path, tables: list[str] | None = None):
         return
     con = duckdb.connect()
     try:
-        copy_from_postgres(con, "marts", tables, scratch_near=warehouse.parent)
+        copy_from_engine(con, "marts", tables, scratch_near=warehouse.parent)
         yield con
     finally:
         con.close()
@@ -275,8 +280,165 @@ def postgres_row_counts(schema: str) -> dict[str, int]:
 
 
 def describe() -> str:
-    """The engine, for the summary: 'duckdb' or 'postgres host:port/db' (no user, no password)."""
+    """The engine, for the summary: 'duckdb', 'spark <folder>' or 'postgres host:port/db' (no user, no password)."""
     if uses_duckdb():
         return "duckdb"
+    if target() == "spark":
+        return f"spark {spark_dir()}"
     s = pg_settings()
     return f"postgres {s['host']}:{s['port']}/{s['dbname']}"
+
+
+# --- Spark (dbt-spark, session mode) ----------------------------------------------------------------------
+
+SPARK_DIR_ENV = "BRANCH_RETENTION_SPARK_DIR"
+
+
+def spark_dir() -> Path:
+    """Where Spark keeps its tables (warehouse/), its metastore (metastore_db/) and the Parquet extracts
+    of the raw tables (extracts/). profiles.yml reads the same variable; its default, ../data/spark from
+    dbt_project/, is this one."""
+    from orchestration.lib import settings
+
+    return Path(os.environ.get(SPARK_DIR_ENV) or settings.PROJECT_ROOT / "data" / "spark").resolve()
+
+
+def spark_conf(root: Path | None = None) -> dict[str, str]:
+    """The Spark session settings, the same as the spark target's server_side_parameters in profiles.yml:
+    local[2], the Hive catalog on an embedded Derby metastore under `root`, localhost only, no UI."""
+    root = root or spark_dir()
+    return {
+        "spark.master": os.environ.get("BRANCH_RETENTION_SPARK_MASTER", "local[2]"),
+        "spark.sql.catalogImplementation": "hive",
+        "spark.sql.warehouse.dir": str(root / "warehouse"),
+        "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={root / 'metastore_db'};create=true",
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={root}",
+        "spark.driver.memory": os.environ.get("BRANCH_RETENTION_SPARK_MEMORY", "4g"),
+        "spark.driver.host": "127.0.0.1",
+        "spark.driver.bindAddress": "127.0.0.1",
+        "spark.ui.enabled": "false",
+        "spark.sql.session.timeZone": "Asia/Shanghai",
+        "spark.sql.shuffle.partitions": "4",
+        "spark.sql.ansi.enabled": "false",
+        "spark.sql.sources.default": "parquet",
+        "spark.sql.legacy.createHiveTableByDefault": "false",
+        "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+    }
+
+
+def load_into_spark(warehouse: Path, tables=ENGINE_TABLES, root: Path | None = None) -> dict[str, int]:
+    """Write the tables dbt reads from the DuckDB working warehouse as Parquet (extracts/<schema>/<table>/
+    under the Spark folder) and register each as a Spark table over its files (dropped and registered
+    again, so a changed column list is taken up; the views dbt built on it resolve by name). The Spark
+    session runs in a child process and ends with it. Returns the rows written per table."""
+    import duckdb
+
+    root = root or spark_dir()
+    extracts = root / "extracts"
+    rows: dict[str, int] = {}
+    duck = duckdb.connect(str(warehouse), read_only=True)
+    registrations = []
+    try:
+        for schema, table in tables:
+            if not _duck_columns(duck, schema, table):
+                raise RuntimeError(f"{schema}.{table} is not in the working warehouse: load it first")
+            # a new folder per load: the files Spark's views read are never half-written
+            folder = extracts / schema / table
+            fresh = folder.with_name(f".{table}.new")
+            shutil.rmtree(fresh, ignore_errors=True)
+            fresh.mkdir(parents=True)
+            relation = f"{_q(schema)}.{_q(table)}"
+            duck.execute(f"COPY (SELECT * FROM {relation}) TO '{fresh / 'data.parquet'}' (FORMAT parquet)")
+            shutil.rmtree(folder, ignore_errors=True)
+            fresh.rename(folder)
+            rows[f"{schema}.{table}"] = duck.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
+            registrations.append((schema, table, str(folder)))
+    finally:
+        duck.close()
+    _spark_child("register", {"conf": spark_conf(root), "tables": registrations})
+    return rows
+
+
+def _spark_child(command: str, payload: dict) -> dict:
+    """Run orchestration.lib.spark_session `command` in a child process (its own JVM), payload as JSON."""
+    import json
+    import subprocess
+    import sys
+
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(payload, f)
+    try:
+        done = subprocess.run([sys.executable, "-m", "orchestration.lib.spark_session", command, f.name],
+                              capture_output=True, text=True)
+    finally:
+        os.unlink(f.name)
+    if done.returncode != 0:
+        # Spark's messages name tables and columns, never a row (nothing here selects a value)
+        raise RuntimeError(f"Spark {command} failed: {done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1]) if done.stdout.strip() else {}
+
+
+def spark_tables(schema: str, root: Path | None = None) -> list[str]:
+    """The tables of a Spark schema (a folder per table under warehouse/<schema>.db/, as the session's
+    Hive catalog lays out managed tables)."""
+    base = (root or spark_dir()) / "warehouse" / f"{schema}.db"
+    if not base.is_dir():
+        return []
+    return sorted(p.name for p in base.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
+                  and any(p.rglob("*.parquet")))
+
+
+def copy_from_spark(duck, schema: str, tables: list[str] | None = None, into_schema: str | None = None,
+                    root: Path | None = None) -> dict[str, int]:
+    """Copy the tables of a Spark schema (default: all) into a DuckDB connection, from their Parquet files:
+    Spark's types carry over (decimal(p, s), int, bigint, double, string, date, boolean); a timestamp,
+    stored as an instant, comes back as the local (Asia/Shanghai) time DuckDB's TIMESTAMP holds."""
+    into_schema = into_schema or schema
+    base = (root or spark_dir()) / "warehouse" / f"{schema}.db"
+    tables = tables if tables is not None else spark_tables(schema, root)
+    duck.execute(f"CREATE SCHEMA IF NOT EXISTS {_q(into_schema)}")
+    rows: dict[str, int] = {}
+    for table in tables:
+        files = base / table
+        if not files.is_dir():
+            raise RuntimeError(f"{schema}.{table} is not in Spark")
+        source = f"read_parquet('{files}/**/*.parquet', hive_partitioning = false)"
+        columns = duck.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+        select = ", ".join(
+            f"timezone('Asia/Shanghai', {_q(c[0])}) AS {_q(c[0])}" if c[1] == "TIMESTAMP WITH TIME ZONE" else _q(c[0])
+            for c in columns)
+        relation = f"{_q(into_schema)}.{_q(table)}"
+        duck.execute(f"CREATE OR REPLACE TABLE {relation} AS SELECT {select} FROM {source}")
+        rows[table] = duck.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
+    return rows
+
+
+# --- Any engine ---------------------------------------------------------------------------------------------
+
+def load_into_engine(warehouse: Path) -> dict[str, int]:
+    """Copy the tables dbt reads into the target engine (nothing to do on DuckDB)."""
+    if target() == "postgres":
+        return load_into_postgres(warehouse)
+    if target() == "spark":
+        return load_into_spark(warehouse)
+    return {}
+
+
+def copy_from_engine(duck, schema: str, tables: list[str] | None = None, into_schema: str | None = None,
+                     scratch_near: Path | None = None) -> dict[str, int]:
+    """copy_from_postgres or copy_from_spark, for the target engine."""
+    if target() == "spark":
+        return copy_from_spark(duck, schema, tables, into_schema)
+    return copy_from_postgres(duck, schema, tables, into_schema, scratch_near)
+
+
+def engine_row_counts(schema: str) -> dict[str, int]:
+    if target() == "spark":
+        import duckdb
+
+        con = duckdb.connect()
+        try:
+            return copy_from_spark(con, schema)
+        finally:
+            con.close()
+    return postgres_row_counts(schema)

@@ -55,7 +55,7 @@ def _q(name: str) -> str:
 def publish_marts(warehouse: Path, publish_dir: Path, publication_id: str | None = None,
                   from_postgres: bool = False) -> Publication:
     """Copy every table of the working warehouse's marts schema to the serving file and Parquet; with
-    from_postgres, the marts PostgreSQL built (BRANCH_RETENTION_TARGET=postgres), with their types."""
+    from_postgres, the marts the engine built (BRANCH_RETENTION_TARGET=postgres or spark), with their types."""
     publish_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc)
     publication_id = publication_id or stamp.strftime("%Y%m%dT%H%M%S%fZ")
@@ -72,11 +72,11 @@ def publish_marts(warehouse: Path, publish_dir: Path, publication_id: str | None
     con = duckdb.connect()
     try:
         if from_postgres:
-            from orchestration.lib.engine import copy_from_postgres
+            from orchestration.lib.engine import copy_from_engine
 
             con.execute("ATTACH ':memory:' AS wh")
             con.execute("USE wh")
-            copy_from_postgres(con, MARTS_SCHEMA, scratch_near=serving_dir)
+            copy_from_engine(con, MARTS_SCHEMA, scratch_near=serving_dir)
         else:
             con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
             con.execute("USE wh")

@@ -26,7 +26,7 @@ def warehouse_summary(database: Path, published: Path | None = None) -> dict:
     from orchestration.lib import engine
 
     if not engine.uses_duckdb():
-        mart_rows = engine.postgres_row_counts("marts")
+        mart_rows = engine.engine_row_counts("marts")
     return {
         "engine": engine.describe(),
         "raw": [dict(zip(("table", "rows_in", "accepted", "quarantined", "load", "rows_read"), r)) for r in loads],

@@ -32,19 +32,57 @@
 {% macro create_build_state() -%}
     {%- do adapter.create_schema(project_relation('meta')) -%}
     {%- do adapter.create_schema(project_relation('raw')) -%}
+    {%- set create_state -%}
     create table if not exists {{ build_state_relation() }} (
         model_name varchar(200),
         fingerprint varchar(64),
         as_of_date date,
         absorbed_load_seq bigint,
         built_at timestamp
-    );
+    )
+    {%- endset -%}
+    {%- set create_changes -%}
     create table if not exists {{ load_changes_relation() }} (
         load_seq bigint,
         table_name varchar(100),
         affected_from date,
         recorded_at timestamp
     )
+    {%- endset -%}
+    {{- hook_statements([create_state, create_changes]) -}}
+{%- endmacro %}
+
+{#- Several statements as one hook: DuckDB and PostgreSQL take them joined by semicolons; Spark runs one
+    statement per call, so there the hook runs all but the last itself (at execution only) and hands dbt
+    the last. -#}
+{% macro hook_statements(statements) -%}
+    {{- return(adapter.dispatch('hook_statements', 'branch_retention')(statements)) -}}
+{%- endmacro %}
+
+{% macro default__hook_statements(statements) -%}
+    {{- return(statements | join(';\n')) -}}
+{%- endmacro %}
+
+{% macro spark__hook_statements(statements) -%}
+    {%- for statement in statements[:-1] -%}
+        {%- do run_query(statement) -%}
+    {%- endfor -%}
+    {{- return(statements[-1]) -}}
+{%- endmacro %}
+
+{#- The statement that removes a model's earlier build-state rows before the new one is inserted, or none.
+    DuckDB and PostgreSQL delete them (one row per model); Spark's Parquet tables have no delete, so there
+    the log is insert-only and readers take each model's latest row (by built_at). -#}
+{% macro forget_build_state(model_name) -%}
+    {{- return(adapter.dispatch('forget_build_state', 'branch_retention')(model_name)) -}}
+{%- endmacro %}
+
+{% macro default__forget_build_state(model_name) -%}
+    {{- return("delete from " ~ build_state_relation() ~ " where model_name = '" ~ model_name ~ "'") -}}
+{%- endmacro %}
+
+{% macro spark__forget_build_state(model_name) -%}
+    {{- return(none) -}}
 {%- endmacro %}
 
 {#- The vars a piece of code reads: var('name' ...) calls. -#}
@@ -115,7 +153,7 @@
 {% macro record_build_state() -%}
     {%- if execute and model.resource_type == 'model' and model.config.materialized == 'incremental' -%}
         {%- set as_of = _built_as_of_date() -%}
-        delete from {{ build_state_relation() }} where model_name = '{{ model.name }}';
+        {%- set insert -%}
         insert into {{ build_state_relation() }} (model_name, fingerprint, as_of_date, absorbed_load_seq, built_at)
         select
             '{{ model.name }}',
@@ -123,13 +161,16 @@
             {{ as_of if as_of else 'cast(null as date)' }},
             (select coalesce(max(load_seq), 0) from {{ load_changes_relation() }}),
             {{ dbt.current_timestamp() }}
+        {%- endset -%}
+        {%- set forget = forget_build_state(model.name) -%}
+        {{- hook_statements(([forget] if forget else []) + [insert]) -}}
     {%- endif -%}
 {%- endmacro %}
 
 {#- Why this incremental model must be rebuilt from scratch, or none. -#}
 {% macro incremental_rebuild_reason() -%}
     {%- set state = run_query("select fingerprint, as_of_date from " ~ build_state_relation()
-        ~ " where model_name = '" ~ model.name ~ "'") -%}
+        ~ " where model_name = '" ~ model.name ~ "' order by built_at desc limit 1") -%}
     {%- if state.rows | length == 0 -%}
         {{- return('no build state is recorded for it') -}}
     {%- endif -%}

@@ -32,3 +32,18 @@
 {% macro spark__typed(expr, data_type) -%}
     cast({{ expr }} as {{ data_type }})
 {%- endmacro %}
+
+{#- The numerator of a division whose quotient DuckDB computes as a double (a decimal divided by an integer):
+    unchanged on DuckDB and PostgreSQL; a double on Spark, whose decimal quotient keeps only 6 decimals and
+    so can round a month's average one fen away from DuckDB's once converted and summed. -#}
+{% macro double_numerator(expr) -%}
+    {{ return(adapter.dispatch('double_numerator', 'branch_retention')(expr)) }}
+{%- endmacro %}
+
+{% macro default__double_numerator(expr) -%}
+    {{ expr }}
+{%- endmacro %}
+
+{% macro spark__double_numerator(expr) -%}
+    cast({{ expr }} as double)
+{%- endmacro %}

@@ -81,7 +81,7 @@ def branch_retention_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliRe
     if not engine.uses_duckdb():
         # Ingestion validated the extracts into the DuckDB working warehouse; dbt builds in the engine, so
         # the tables it reads are copied there first (orchestration/lib/engine.py).
-        copied = engine.load_into_postgres(settings.warehouse_path())
+        copied = engine.load_into_engine(settings.warehouse_path())
         context.log.info(f"copied into {engine.target()}: " + ", ".join(f"{t} {n} rows" for t, n in copied.items()))
     # Whether an incremental model may keep its earlier months is decided in dbt itself, from what each was
     # built from (macros/incremental/build_state.sql), so a dbt-only run is as right as this one.

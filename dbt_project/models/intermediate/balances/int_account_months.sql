@@ -64,10 +64,10 @@ account_months as (
     select
         account_id,
         month_start,
-        sum(balance * days_held) / max(days_counted) as avg_balance,
+        {{ double_numerator('sum(balance * days_held)') }} / max(days_counted) as avg_balance,
         sum(period_end_balance) as month_end_balance,
         -- below zero the account holds debt, not negative assets (docs/rules.md section 3)
-        sum(case when balance < 0 then -balance * days_held else 0 end) / max(days_counted) as avg_overdraft,
+        {{ double_numerator('sum(case when balance < 0 then -balance * days_held else 0 end)') }} / max(days_counted) as avg_overdraft,
         sum(case when period_end_balance < 0 then -period_end_balance else 0 end) as month_end_overdraft
     from stretch_months
     group by account_id, month_start

@@ -11,8 +11,8 @@ final as (
         month_start,
         cast(extract(year from calendar_date) as integer) as calendar_year,
         cast(extract(month from calendar_date) as integer) as calendar_month,
-        cast(extract(isodow from calendar_date) as integer) as iso_day_of_week,
-        extract(isodow from calendar_date) in (6, 7) as is_weekend,
+        cast({{ iso_day_of_week("calendar_date") }} as integer) as iso_day_of_week,
+        {{ iso_day_of_week("calendar_date") }} in (6, 7) as is_weekend,
         -- the calendar
         is_working_day,
         is_public_holiday,
