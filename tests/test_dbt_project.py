@@ -119,7 +119,7 @@ def test_models_group_by_business_domain_in_dagster():
     from orchestration.defs.dbt.assets import translator
 
     groups = {translator.get_group_name(node) for node in _models().values()}
-    assert groups == {"staging", "customers", "churn", "lifecycle", "staffing", "branches", "quality"}, groups
+    assert groups == {"staging", "customers", "churn", "lifecycle", "staffing", "branches", "quality", "risk"}, groups
 
 
 # PostgreSQL truncates identifiers at 63 bytes, and dbt names a unit test's relation after the test.

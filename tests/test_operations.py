@@ -235,7 +235,7 @@ def test_dagster_ui_shows_the_asset_graph(tmp_path):
                 nodes = None
         assert nodes, "dagster dev did not serve the asset graph"
         groups = {n["groupName"] for n in nodes}
-        domains = ("raw", "staging", "customers", "churn", "lifecycle", "staffing", "branches", "quality")
+        domains = ("raw", "staging", "customers", "churn", "lifecycle", "staffing", "branches", "quality", "risk")
         assert set(domains) <= groups
 
         # Dismiss the first-visit "join the community" dialog on the server, as a user's click would.

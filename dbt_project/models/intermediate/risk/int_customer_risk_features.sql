@@ -206,7 +206,7 @@ special_customers as (
     from funded
     inner join {{ ref('int_churn_events') }} as events
         on funded.customer_id = events.customer_id
-        and events.churn_type = 'special'
+        and events.exclude_from_retention
         and events.last_month < funded.month_start
     group by funded.customer_id, funded.month_start
 ),
@@ -229,7 +229,7 @@ branch_capacity as (
 events as (
     select customer_id, event_month, churn_type, amount_lost
     from {{ ref('int_churn_events') }}
-    where churn_type <> 'special'
+    where not exclude_from_retention
 ),
 
 event_starts as (
