@@ -60,3 +60,5 @@ def test_the_published_file_and_parquet_carry_the_comments(tmp_path):
     meta = pq.read_metadata(publication.parquet_dir / "dim_customers.parquet").metadata
     assert meta[b"description"].decode() == "One row per customer."
     assert json.loads(meta[b"column_descriptions"].decode()) == {"customer_id": "The customer's id."}
+    dictionary = (publication.parquet_dir / "data_dictionary.md").read_text(encoding="utf-8")
+    assert "## dim_customers" in dictionary and "| customer_id | VARCHAR | The customer's id. |" in dictionary

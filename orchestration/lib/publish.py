@@ -71,6 +71,21 @@ def _comments(con, mart: str) -> tuple[str | None, dict[str, str]]:
     return (row[0].strip() if row and row[0] else None), {c: t.strip() for c, t in columns if t and t.strip()}
 
 
+def _dictionary_section(con, mart: str, table_comment: str | None, column_comments: dict[str, str]) -> str:
+    """One mart's section of the data dictionary (Markdown): its description, then column, type, description."""
+    types = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog = 'serving' "
+        "AND table_name = ? ORDER BY ordinal_position",
+        [mart],
+    ).fetchall()
+    lines = [f"## {mart}", "", (table_comment or "").replace("\n", " "), "", "| column | type | description |",
+             "|---|---|---|"]
+    for column, data_type in types:
+        text = column_comments.get(column, "").replace("\n", " ").replace("|", "\\|")
+        lines.append(f"| {column} | {data_type} | {text} |")
+    return "\n".join(lines) + "\n"
+
+
 def publish_marts(warehouse: Path, publish_dir: Path, publication_id: str | None = None,
                   from_postgres: bool = False) -> Publication:
     """Copy every table of the working warehouse's marts schema to the serving file and Parquet; with
@@ -111,6 +126,8 @@ def publish_marts(warehouse: Path, publish_dir: Path, publication_id: str | None
             raise RuntimeError(f"nothing to publish: no tables in schema {MARTS_SCHEMA} of {warehouse}")
         con.execute(f"ATTACH '{tmp_file}' AS serving (STORAGE_VERSION '{SERVING_STORAGE_VERSION}')")
         rows = {}
+        dictionary = ["# Data dictionary: the published marts", "",
+                      f"Publication {publication_id}. Generated from the dbt descriptions (table and column comments).", ""]
         for mart in marts:
             source = f"wh.{MARTS_SCHEMA}.{_q(mart)}"
             # Types a DuckDB 1.0 reader and every Parquet reader know: HUGEINT counts become BIGINT.
@@ -137,6 +154,7 @@ def publish_marts(warehouse: Path, publish_dir: Path, publication_id: str | None
                 f"(FORMAT parquet, KV_METADATA {{{kv_sql}}})"
             )
             rows[mart] = con.execute(f"SELECT count(*) FROM serving.{_q(mart)}").fetchone()[0]
+            dictionary.append(_dictionary_section(con, mart, table_comment, column_comments))
         con.execute(
             "CREATE TABLE serving._publication (mart VARCHAR, row_count BIGINT, publication_id VARCHAR, "
             "published_at TIMESTAMP)"
@@ -150,6 +168,7 @@ def publish_marts(warehouse: Path, publish_dir: Path, publication_id: str | None
             f"COPY (SELECT * FROM serving._publication) TO '{version_dir / '_publication.parquet'}' (FORMAT parquet)"
         )
         con.execute("DETACH serving")
+        (version_dir / "data_dictionary.md").write_text("\n".join(dictionary), encoding="utf-8")
     except Exception:
         con.close()
         tmp_file.unlink(missing_ok=True)
