@@ -36,3 +36,29 @@ def test_a_killed_publish_leaves_nothing_after_the_next_one(tmp_path):
     con = duckdb.connect(str(serving / "marts.duckdb"), read_only=True)
     assert con.execute("SELECT publication_id FROM _publication").fetchone()[0] == second.publication_id
     con.close()
+
+
+def test_the_published_file_and_parquet_carry_the_comments(tmp_path):
+    """dbt's persist_docs comments reach BI: in the serving DuckDB file and in the Parquet key-value metadata."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    warehouse = _warehouse(tmp_path / "w.duckdb")
+    con = duckdb.connect(str(warehouse))
+    con.execute("COMMENT ON TABLE marts.dim_customers IS 'One row per customer.'")
+    con.execute("COMMENT ON COLUMN marts.dim_customers.customer_id IS 'The customer''s id.'")
+    con.close()
+    publication = publish_marts(warehouse, tmp_path / "published")
+    served = duckdb.connect(str(publication.serving_file), read_only=True)
+    assert served.execute("SELECT comment FROM duckdb_tables() WHERE table_name = 'dim_customers'").fetchone()[0] == \
+        "One row per customer."
+    assert dict(served.execute(
+        "SELECT column_name, comment FROM duckdb_columns() WHERE table_name = 'dim_customers'").fetchall()) == {
+        "customer_id": "The customer's id.", "n": None}
+    served.close()
+    meta = pq.read_metadata(publication.parquet_dir / "dim_customers.parquet").metadata
+    assert meta[b"description"].decode() == "One row per customer."
+    assert json.loads(meta[b"column_descriptions"].decode()) == {"customer_id": "The customer's id."}
+    dictionary = (publication.parquet_dir / "data_dictionary.md").read_text(encoding="utf-8")
+    assert "## dim_customers" in dictionary and "| customer_id | VARCHAR | The customer's id. |" in dictionary

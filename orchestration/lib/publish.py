@@ -23,6 +23,7 @@ before anything is switched, so yesterday's pages and marts stay.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -50,6 +51,39 @@ class Publication:
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _comments(con, mart: str) -> tuple[str | None, dict[str, str]]:
+    """The mart's table and column comments in the working warehouse (dbt persist_docs writes them)."""
+    row = con.execute(
+        "SELECT comment FROM duckdb_tables() WHERE database_name = 'wh' AND schema_name = ? AND table_name = ?",
+        [MARTS_SCHEMA, mart],
+    ).fetchone()
+    columns = con.execute(
+        "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = 'wh' AND schema_name = ? "
+        "AND table_name = ? AND comment IS NOT NULL ORDER BY column_index",
+        [MARTS_SCHEMA, mart],
+    ).fetchall()
+    return (row[0].strip() if row and row[0] else None), {c: t.strip() for c, t in columns if t and t.strip()}
+
+
+def _dictionary_section(con, mart: str, table_comment: str | None, column_comments: dict[str, str]) -> str:
+    """One mart's section of the data dictionary (Markdown): its description, then column, type, description."""
+    types = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog = 'serving' "
+        "AND table_name = ? ORDER BY ordinal_position",
+        [mart],
+    ).fetchall()
+    lines = [f"## {mart}", "", (table_comment or "").replace("\n", " "), "", "| column | type | description |",
+             "|---|---|---|"]
+    for column, data_type in types:
+        text = column_comments.get(column, "").replace("\n", " ").replace("|", "\\|")
+        lines.append(f"| {column} | {data_type} | {text} |")
+    return "\n".join(lines) + "\n"
 
 
 def publish_marts(warehouse: Path, publish_dir: Path, publication_id: str | None = None,
@@ -92,6 +126,8 @@ def publish_marts(warehouse: Path, publish_dir: Path, publication_id: str | None
             raise RuntimeError(f"nothing to publish: no tables in schema {MARTS_SCHEMA} of {warehouse}")
         con.execute(f"ATTACH '{tmp_file}' AS serving (STORAGE_VERSION '{SERVING_STORAGE_VERSION}')")
         rows = {}
+        dictionary = ["# Data dictionary: the published marts", "",
+                      f"Publication {publication_id}. Generated from the dbt descriptions (table and column comments).", ""]
         for mart in marts:
             source = f"wh.{MARTS_SCHEMA}.{_q(mart)}"
             # Types a DuckDB 1.0 reader and every Parquet reader know: HUGEINT counts become BIGINT.
@@ -104,10 +140,21 @@ def publish_marts(warehouse: Path, publish_dir: Path, publication_id: str | None
                 f"CAST({_q(c)} AS BIGINT) AS {_q(c)}" if t in ("HUGEINT", "INT128") else _q(c) for c, t in columns
             )
             con.execute(f"CREATE TABLE serving.{_q(mart)} AS SELECT {select} FROM {source}")
+            table_comment, column_comments = _comments(con, mart)
+            if table_comment:
+                con.execute(f"COMMENT ON TABLE serving.{_q(mart)} IS {_lit(table_comment)}")
+            for column, comment in column_comments.items():
+                con.execute(f"COMMENT ON COLUMN serving.{_q(mart)}.{_q(column)} IS {_lit(comment)}")
+            # The descriptions travel into Parquet as key-value metadata: the table's under `description`,
+            # the columns' as one JSON object {column: description} under `column_descriptions`.
+            kv = {"description": table_comment or "", "column_descriptions": json.dumps(column_comments, ensure_ascii=False)}
+            kv_sql = ", ".join(f"{k}: {_lit(v)}" for k, v in kv.items())
             con.execute(
-                f"COPY (SELECT * FROM serving.{_q(mart)}) TO '{version_dir / (mart + '.parquet')}' (FORMAT parquet)"
+                f"COPY (SELECT * FROM serving.{_q(mart)}) TO '{version_dir / (mart + '.parquet')}' "
+                f"(FORMAT parquet, KV_METADATA {{{kv_sql}}})"
             )
             rows[mart] = con.execute(f"SELECT count(*) FROM serving.{_q(mart)}").fetchone()[0]
+            dictionary.append(_dictionary_section(con, mart, table_comment, column_comments))
         con.execute(
             "CREATE TABLE serving._publication (mart VARCHAR, row_count BIGINT, publication_id VARCHAR, "
             "published_at TIMESTAMP)"
@@ -121,6 +168,7 @@ def publish_marts(warehouse: Path, publish_dir: Path, publication_id: str | None
             f"COPY (SELECT * FROM serving._publication) TO '{version_dir / '_publication.parquet'}' (FORMAT parquet)"
         )
         con.execute("DETACH serving")
+        (version_dir / "data_dictionary.md").write_text("\n".join(dictionary), encoding="utf-8")
     except Exception:
         con.close()
         tmp_file.unlink(missing_ok=True)
