@@ -10,7 +10,7 @@ export BRANCH_RETENTION_DUCKDB ?= $(CURDIR)/data/warehouse.duckdb
 export BRANCH_RETENTION_LANDING ?= $(CURDIR)/data/landing
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 
-.PHONY: install run test ui lock clean browser postgres
+.PHONY: install run test ui lock clean browser postgres java
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -51,10 +51,16 @@ postgres:
 	   && { service postgresql stop >/dev/null 2>&1 || true; }) \
 	  || echo "could not install postgresql: the PostgreSQL engine test will be skipped"; }
 
+# A Java runtime for the Spark engine test (pyspark starts a JVM); installed once, as root, from apt.
+java:
+	@command -v java >/dev/null 2>&1 || { echo "== installing Debian's default-jre-headless for the Spark engine test =="; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null) \
+	  || echo "could not install a JRE: the Spark engine test will be skipped"; }
+
 # Two pytest-xdist workers, one per core (dbt runs one model at a time, so one pipeline keeps one core
 # busy); a test file stays on one worker, so its module fixtures build once. TEST_WORKERS=0 runs serially.
 TEST_WORKERS ?= 2
-test: install browser postgres
+test: install browser postgres java
 	BRANCH_RETENTION_SCREENSHOT_DIR=$(CURDIR)/data/screenshots $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 # Dagster's UI, and beside it the morning pages of the last publication on http://127.0.0.1:$(PAGES_PORT)
