@@ -34,10 +34,12 @@ from orchestration.lib.sample_bank.mess import (  # noqa: E402
     RESENT_CLEAR_DAYS,
     MessRates,
 )
+from orchestration.lib.vocabulary import churn_types_by_precedence, seed_rows, seed_values  # noqa: E402
 
 N_CUSTOMERS, N_MONTHS = 2000, 12
 FLOORS = [(6_000_000, 4), (500_000, 3), (50_000, 2)]  # docs/rules.md section 3 defaults, tier index
-TIER_NAMES = ["none", "mass", "affluent", "wealth", "private"]
+# tier names by rank (index = tier_rank), from the tier_roles seed
+TIER_NAMES = [r["tier"] for r in sorted(seed_rows("tier_roles"), key=lambda r: int(r["tier_rank"]))]
 # docs/rules.md section 5's example keywords, plus 医院 for the medical category
 CONSUMPTION_WORDS = ("购房", "首付", "房款", "置业", "汽车", "4S", "学费", "留学", "装修", "货款", "医院")
 
@@ -268,15 +270,15 @@ def test_ground_truth_covers_every_label(bank):
     assert list(life.columns) == ["customer_id", "month", "stage"]
     assert list(tier.columns) == ["customer_id", "month", "movement", "tier_before", "tier_after"]
     counts = churn.groupby("churn_type")["customer_id"].nunique()
-    for kind in ("product", "service", "consumption", "special"):
+    for kind in set(seed_values("churn_types", "churn_type")) - {"unclassified"}:
         assert counts.get(kind, 0) >= 20, kind
     mism = churn[churn["stated_purpose_mismatch"] == "true"]
     assert len(mism) >= 20 and set(mism["churn_type"]) == {"product", "service"}
     stages = life.groupby("stage")["customer_id"].nunique()
-    for stage in ("potential", "development", "growth", "maturity", "decline", "termination"):
+    for stage in seed_values("lifecycle_stages", "lifecycle_stage"):
         assert stages.get(stage, 0) >= 20, stage
     moves = tier.groupby("movement")["customer_id"].nunique()
-    for mv in ("new", "upgrade", "stable", "downgrade", "lost"):
+    for mv in set(seed_values("tier_movements", "tier_movement")) - {"inactive"}:  # inactive is not planted
         assert moves.get(mv, 0) >= 5, mv
     assert (churn["event_month"].str.fullmatch(r"\d{4}-\d{2}-01")).all()
     assert set(churn["customer_id"]) <= set(t["customers"]["customer_id"])
@@ -367,7 +369,7 @@ def test_planted_churn_types_follow_the_signals(bank, measured):
             stale = r.empty or (start - r["ts"].max()).days > gap
             if len(c) or stale:
                 signals.add("service")
-        primary = next((k for k in ("special", "consumption", "product", "service") if k in signals), "unclassified")
+        primary = next((k for k in churn_types_by_precedence() if k in signals), "unclassified")
         assert primary == row.churn_type, (row, signals)
         # stated-purpose mismatch: a consumption purpose, but the money went to another bank or firm
         reg = regs[(regs["customer_id"] == row.customer_id) & regs["stated_purpose"].isin(

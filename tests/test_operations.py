@@ -71,6 +71,7 @@ import os, sys, time, duckdb, json
 serving, parquet, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
 stop = sys.argv[4] if len(sys.argv) > 4 else None  # reading ends early once this file exists
 reads, publications, errors, reopened = 0, set(), [], 0
+rows_read, fewest_marts = 0, None  # what the reads saw: a read of an empty publication checks nothing
 end = time.time() + seconds
 
 
@@ -95,6 +96,8 @@ while time.time() < end and not (stop and os.path.exists(stop)):
             got = con.execute(f'SELECT count(*) FROM "{mart}"').fetchone()[0]
             if got != n:
                 errors.append(f"{mart}: {got} rows, publication says {n}")
+            rows_read += got
+        fewest_marts = len(expected) if fewest_marts is None else min(fewest_marts, len(expected))
         # the branch view and the customer months it sums come from the same publication
         a = con.execute("SELECT sum(net_flow) FROM fct_customer_months").fetchone()[0]
         b = con.execute("SELECT sum(net_flow) FROM fct_branch_months").fetchone()[0]
@@ -113,7 +116,7 @@ while time.time() < end and not (stop and os.path.exists(stop)):
     except Exception as exc:
         errors.append(f"{type(exc).__name__}: {str(exc)[:200]}")
 print(json.dumps({"reads": reads, "publications": sorted(publications), "errors": errors[:20],
-                  "reopened": reopened}))
+                  "reopened": reopened, "rows_read": rows_read, "fewest_marts": fewest_marts}))
 """
 
 
@@ -179,6 +182,8 @@ def test_backfill_of_two_months_rebuilds_those_months_while_bi_reads(warehouse_c
     report = json.loads(out.strip().splitlines()[-1])
     assert report["errors"] == []
     assert report["reads"] > 0
+    # every read compared every published mart with its row count, and the marts held rows
+    assert report["fewest_marts"] == _published_marts(published) and report["rows_read"] > 0, report
 
 
 def test_reads_during_repeated_publication_never_lock_or_mix(warehouse_copy, tmp_path):
@@ -199,8 +204,20 @@ def test_reads_during_repeated_publication_never_lock_or_mix(warehouse_copy, tmp
     report = json.loads(out.strip().splitlines()[-1])
     assert report["errors"] == [], report["errors"]
     assert report["reads"] > 5 and len(report["publications"]) > 1 and n > 1
+    assert report["fewest_marts"] == _published_marts(published) and report["rows_read"] > 0, report
     assert report["reopened"] <= report["reads"] // 10  # a connect racing a switch is rare, and opens on retry
     assert len([p for p in (published / "parquet").iterdir() if p.is_dir() and not p.is_symlink()]) <= 3
+
+
+def _published_marts(published) -> int:
+    """How many marts the current publication lists (at least one: a reader must have something to check)."""
+    con = duckdb.connect(str(published / "serving" / "marts.duckdb"), read_only=True)
+    try:
+        n = con.execute("SELECT count(DISTINCT mart) FROM _publication").fetchone()[0]
+    finally:
+        con.close()
+    assert n > 0
+    return n
 
 
 def _free_port() -> int:

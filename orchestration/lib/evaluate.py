@@ -117,10 +117,11 @@ def risk_evaluation(warehouse: Path) -> list[tuple]:
     from orchestration.lib.engine import marts_connection
 
     with marts_connection(warehouse) as con:
-        return con.execute(
+        rows = con.execute(
             "SELECT metric, churn_type, score_decile, value, n_rows, n_events, method, holdout_from, holdout_to "
-            "FROM marts.fct_risk_model_evaluation ORDER BY churn_type <> 'all', churn_type, metric, score_decile"
-        ).fetchall()
+            "FROM marts.fct_risk_model_evaluation").fetchall()
+    # the figures over every type first, then each churn type's
+    return sorted(rows, key=lambda r: (r[1] != "all", r[1] or "", r[0], r[2] if r[2] is not None else -1))
 
 
 def format_risk_evaluation(rows: list[tuple]) -> str:

@@ -14,7 +14,9 @@ minimum are left out: appending cannot lower a count that passed before.
 
 Values known only at run time are suite parameters (`{"$PARAMETER": name}`): `earliest_valid_ts`
 (1900-01-01), `latest_valid_ts` (the end of the load date, today in Asia/Shanghai, as ingestion uses) and
-`known_currencies` (CNY and every currency with a rate in raw.fx_rates).
+`known_currencies` (CNY and every currency with a rate in raw.fx_rates). Value sets of a vocabulary are
+named, not listed (`{"$VOCABULARY": "seed:churn_types.churn_type"}`), and filled from the seed or the raw
+contract when the suite is loaded (orchestration/lib/vocabulary.py).
 
 An ephemeral GX context runs them, so a validation never rewrites committed configuration. Results keep
 counts only: unexpected values (phones, names) are personal data and are not collected
@@ -99,7 +101,11 @@ def suite_names() -> list[str]:
 
 
 def load_suite_config(name: str) -> dict:
-    return json.loads(suite_path(name).read_text(encoding="utf-8"))
+    """A suite as GX runs it: every value set named as a vocabulary ({"$VOCABULARY": "seed:<seed>.<column>"} or
+    "contract:<table>.<column>") filled from its seed or the raw contract (orchestration/lib/vocabulary.py)."""
+    from orchestration.lib.vocabulary import resolve
+
+    return resolve(json.loads(suite_path(name).read_text(encoding="utf-8")))
 
 
 def expectation_severity(config: dict, expectation: dict) -> str:

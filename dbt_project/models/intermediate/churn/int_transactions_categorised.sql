@@ -32,6 +32,11 @@ keywords as (
     select keyword, category from {{ ref('churn_keywords') }}
 ),
 
+{#- Which categories are consumption and which investment firms: the keyword_categories seed, not a list here. #}
+categories as (
+    select category, is_consumption, is_investment_firm from {{ ref('keyword_categories') }}
+),
+
 texts as (
     select
         transactions.*,
@@ -70,8 +75,8 @@ select
     texts.is_other_bank,
     matches.keyword as matched_keyword,
     matches.category as counterparty_category,
-    coalesce(matches.category in ('real_estate', 'auto', 'education', 'medical', 'business_supplier'), false)
-        as is_consumption,
-    coalesce(matches.category in ('securities', 'fund'), false) as is_investment_firm
+    coalesce(categories.is_consumption, false) as is_consumption,
+    coalesce(categories.is_investment_firm, false) as is_investment_firm
 from texts
 left join matches on texts.txn_id = matches.txn_id and matches.match_rank = 1
+left join categories on matches.category = categories.category
