@@ -23,6 +23,11 @@ def pytest_configure(config: pytest.Config) -> None:
     Dagster definitions read it. dagster-dbt makes a unique folder per invocation under DBT_TARGET_PATH."""
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if worker:
+        # An xdist worker's __main__ is code read from stdin, with no __file__: pyspark (imported by Great
+        # Expectations when installed) then takes the process for a doctest run and calls sys.exit(0).
+        import __main__
+        if not hasattr(__main__, "__file__"):
+            __main__.__file__ = "<pytest-xdist worker>"
         prepared = Path(__file__).resolve().parents[1] / "dbt_project" / "target"
         target = prepared / f"xdist-{worker}"
         target.mkdir(parents=True, exist_ok=True)

@@ -105,12 +105,16 @@ def compare_marts(con, expected: str = "expected", actual: str = "actual", schem
     return problems
 
 
-def compare_files(expected_file: str, actual_file: str, schema: str = "marts") -> list[str]:
+# Marts built on the DuckDB target only for now (dbt_project.yml: models/*/risk are enabled on DuckDB only).
+DUCKDB_ONLY_MARTS = ("fct_customer_risk_months", "fct_risk_model_evaluation")
+
+
+def compare_files(expected_file: str, actual_file: str, schema: str = "marts", skip: tuple[str, ...] = ()) -> list[str]:
     con = duckdb.connect()
     try:
         con.execute(f"ATTACH '{expected_file}' AS expected (READ_ONLY)")
         con.execute(f"ATTACH '{actual_file}' AS actual (READ_ONLY)")
-        return compare_marts(con, schema=schema)
+        return [p for p in compare_marts(con, schema=schema) if p.split(":")[0].split(".")[0] not in skip]
     finally:
         con.close()
 
