@@ -1,3 +1,5 @@
+-- an asset check of fct_daily_call_list in Dagster (the test reads several marts; dagster-dbt attaches it by this ref)
+{{ config(meta={'dagster': {'ref': {'name': 'fct_daily_call_list'}}}) }}
 -- A failure means the call lists and the plan disagree: every call planned for the plan month
 -- (fct_contact_plan.planned_calls) must be exactly one row of fct_daily_call_list, and the staff's daily
 -- workload (fct_staff_daily_workload.planned_calls) must count the same calls. A row here is a planned contact

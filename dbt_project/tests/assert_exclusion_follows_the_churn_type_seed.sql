@@ -1,3 +1,5 @@
+-- an asset check of fct_churn_events in Dagster (the test reads several marts; dagster-dbt attaches it by this ref)
+{{ config(meta={'dagster': {'ref': {'name': 'fct_churn_events'}}}) }}
 -- A failure means a churn event's exclude_from_retention is not what the churn_types seed says for its type:
 -- the seed is the one place "do not chase" is decided. A row here is an event kept off retention lists (or put
 -- on them) against the seed.

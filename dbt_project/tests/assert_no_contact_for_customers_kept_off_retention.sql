@@ -1,3 +1,5 @@
+-- an asset check of fct_churn_events in Dagster (the test reads several marts; dagster-dbt attaches it by this ref)
+{{ config(meta={'dagster': {'ref': {'name': 'fct_churn_events'}}}) }}
 -- A failure means staff are told to chase a customer the bank must not chase: a customer with a churn event
 -- whose type the churn_types seed keeps off retention lists (exclude_from_retention, the special / intermediary
 -- type) is on a daily call list or has a counter task. Each row is such a customer and where they appear.

@@ -1,3 +1,5 @@
+-- an asset check of fct_customer_months in Dagster (the test reads several marts; dagster-dbt attaches it by this ref)
+{{ config(meta={'dagster': {'ref': {'name': 'fct_customer_months'}}}) }}
 -- A failure means a customer month has no lifecycle stage, or more than one: fct_customer_lifecycle must hold
 -- exactly one row with a stage for each row of fct_customer_months (same customer, same month). A row here is a
 -- customer month the lifecycle pages leave out or count twice.
