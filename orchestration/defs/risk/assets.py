@@ -33,19 +33,12 @@ def risk_settings() -> risk_model.RiskSettings:
 
 
 def fit_in_warehouse(warehouse_path, context=None) -> risk_model.RiskModel:
-    """Fit and back-test on the engine's features; write the two risk tables where dbt reads them."""
+    """Fit and back-test on the features in the DuckDB warehouse; write the two risk tables where dbt reads them
+    (the risk models are built on the DuckDB target only for now: see risk_model_asset)."""
     conf = risk_settings()
     with duckdb.connect(str(warehouse_path)) as con:
-        if not engine.uses_duckdb():
-            # dbt built the features in PostgreSQL: read them back, fit here, copy the results there
-            engine.copy_from_postgres(con, "intermediate", ["int_customer_risk_features"],
-                                      scratch_near=warehouse_path.parent)
-            engine.copy_from_postgres(con, "seeds", ["risk_rule_weights"], scratch_near=warehouse_path.parent)
         model = risk_model.train_and_evaluate(con, conf)
         risk_model.write_tables(con, model)
-    if not engine.uses_duckdb():
-        engine.load_into_postgres(warehouse_path, tables=(("risk", "risk_model_coefficients"),
-                                                           ("risk", "risk_model_evaluation")))
     return model
 
 
