@@ -106,8 +106,18 @@ def _run_jobs(month: str | None, as_of_date: str | None, full: bool, view_out=No
         transform = execute("transform_job", run_config=run_config, partition_key=partition)
         if view:
             _LAST_VIEW["view"] = view
-        return transform.success
+        if not transform.success:
+            return False
+        # A run whose publish step was skipped (a step it waits for built nothing) succeeded in Dagster's
+        # eyes, but BI and the pages still show the last publication: that is not a finished run.
+        if not any(e.asset_key.path == PUBLISHED_PATH for e in transform.get_asset_materialization_events()):
+            say(f"  nothing was published: step {'__'.join(PUBLISHED_PATH)} did not run (see the log)")
+            return False
+        return True
 
+
+# The asset a finished run has materialized: the publication BI and the pages read.
+PUBLISHED_PATH = ["published", "marts"]
 
 # The view of the last run_pipeline call (its dbt test counts go into the summary).
 _LAST_VIEW: dict = {}

@@ -53,7 +53,9 @@ def _run(root: Path, landing: Path, warehouse: Path, *extra: str) -> str:
 
 
 def _dbt(project: Path, warehouse: Path, *args: str) -> str:
-    env = {**os.environ, "BRANCH_RETENTION_DUCKDB": str(warehouse)}
+    # the copy's artifacts stay in the copy (target/): not in the worker's DBT_TARGET_PATH, whose manifest the
+    # Dagster definitions of later tests load
+    env = {k: v for k, v in os.environ.items() if k != "DBT_TARGET_PATH"} | {"BRANCH_RETENTION_DUCKDB": str(warehouse)}
     proc = subprocess.run([DBT, *args, "--project-dir", str(project), "--profiles-dir", str(project)],
                           env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-5000:]

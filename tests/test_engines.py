@@ -4,7 +4,7 @@ session mode; skipped without a Java runtime), every mart compared row for row (
 money to the fen, ratios to 1e-9, lists in the same order, compatible types).
 
 Small on purpose (300 customers, 6 months) so the suite stays within CI's time: about two minutes, most
-of it the two pipeline runs. The test prints, and writes to engine_timings.json in its temporary folder,
+of it the two pipeline runs. The test prints, and writes to engine_timings_<engine>.json in its temporary folder,
 the time and peak memory (largest process: Dagster, dbt and its adapter) of a full `dbt build` on each
 engine for that bank."""
 
@@ -75,8 +75,10 @@ def _run_pipeline(bank: Path, target: str, env: dict, timings: dict) -> None:
     """The whole pipeline on `target`, then the build alone from scratch on the same loaded data (timed)."""
     pipeline_s, _, out = _timed([sys.executable, "-m", "orchestration.cli", "run"], env)
     assert "Pipeline finished" in out
-    build_s, peak_mib, _ = _timed([str(DBT), "build", "--full-refresh", "--profiles-dir", ".", "--target", target],
-                                  env, cwd=ROOT / "dbt_project")
+    # dbt's artifacts go to a folder of this run: the worker's target folder holds the manifest the Dagster
+    # definitions of the later tests load, which a build for another engine must not replace
+    build_s, peak_mib, _ = _timed([str(DBT), "build", "--full-refresh", "--profiles-dir", ".", "--target", target,
+                                   "--target-path", str(bank / target / "dbt_target")], env, cwd=ROOT / "dbt_project")
     timings[target] = {"pipeline_s": round(pipeline_s, 1), "dbt_build_s": round(build_s, 1),
                        "peak_rss_mib": peak_mib}
 
@@ -89,45 +91,62 @@ def duckdb_run(bank):
     return timings
 
 
-def test_postgres_builds_every_mart_equal_to_duckdb(bank, duckdb_run, postgres_server):
-    timings = dict(duckdb_run)
-    runs = {"duckdb": _env(bank, "duckdb", "duckdb"), "postgres": _env(bank, "postgres", "postgres", postgres_server)}
-    _run_pipeline(bank, "postgres", runs["postgres"], timings)
+def _same_marts_as_duckdb(bank: Path, target: str, env_extra: dict, copy_marts, timings: dict) -> None:
+    """Run the whole pipeline on `target`, then check what it built against DuckDB's run of the same bank:
+    every mart the project builds on that engine, row for row; what BI tools read (the published serving
+    file), the same; and nothing built in the DuckDB working file, whose marts live in the engine only.
+    copy_marts(con) copies the engine's marts into a DuckDB connection and returns {mart: rows}."""
+    runs = {"duckdb": _env(bank, "duckdb", "duckdb"), target: _env(bank, target, target, env_extra)}
+    _run_pipeline(bank, target, runs[target], timings)
 
-    # PostgreSQL's marts, read back into DuckDB with their types, against DuckDB's own
-    from orchestration.lib import engine
-
-    pg_copy = bank / "postgres" / "marts_from_postgres.duckdb"
-    old = {k: os.environ.get(k) for k in postgres_server}
-    os.environ.update(postgres_server)
+    # the engine's marts, read back into DuckDB with their types, against DuckDB's own
+    engine_copy = bank / target / f"marts_from_{target}.duckdb"
+    con = duckdb.connect(str(engine_copy))
     try:
-        con = duckdb.connect(str(pg_copy))
-        copied = engine.copy_from_postgres(con, "marts")
-        con.close()
+        copied = copy_marts(con)
     finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        con.close()
     # every mart the project defines but the DuckDB-only ones
     marts = {p.stem for p in (Path(settings.DBT_PROJECT_DIR) / "models" / "marts").rglob("*.sql")} - set(DUCKDB_ONLY_MARTS)
     assert set(copied) == marts, sorted(set(copied) ^ marts)  # every mart the project defines, no other
     assert sum(copied.values()) > 0
-    assert compare_files(str(bank / "duckdb" / "warehouse.duckdb"), str(pg_copy), skip=DUCKDB_ONLY_MARTS) == []
+    assert compare_files(str(bank / "duckdb" / "warehouse.duckdb"), str(engine_copy), skip=DUCKDB_ONLY_MARTS) == []
 
-    # what BI tools read is the same too (the publication ids and times aside)
-    published = [str(bank / name / "published" / "serving" / "marts.duckdb") for name in runs]
-    assert [p for p in compare_files(*published, schema="main", skip=DUCKDB_ONLY_MARTS) if not p.startswith("_publication.")] == []
-    # the PostgreSQL run built nothing in the DuckDB working file: its marts are in PostgreSQL only
-    wh = duckdb.connect(str(bank / "postgres" / "warehouse.duckdb"), read_only=True)
+    # what BI tools read is the same too: the published marts, and the publication's list of them with their
+    # row counts (its ids and times aside; the DuckDB-only marts are published on DuckDB only)
+    published = [bank / name / "published" / "serving" / "marts.duckdb" for name in runs]
+    assert published[1].exists(), f"the {target} run published nothing"
+    assert compare_files(*map(str, published), schema="main", skip=(*DUCKDB_ONLY_MARTS, "_publication")) == []
+    listed = []
+    for file in published:
+        pub = duckdb.connect(str(file), read_only=True)
+        try:
+            listed.append(pub.execute("SELECT mart, row_count FROM _publication ORDER BY mart").fetchall())
+        finally:
+            pub.close()
+    assert [row for row in listed[0] if row[0] not in DUCKDB_ONLY_MARTS] == listed[1]
+    assert {mart for mart, _ in listed[1]} == marts
+
+    wh = duckdb.connect(str(bank / target / "warehouse.duckdb"), read_only=True)
     try:
         assert wh.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts'").fetchone()[0] == 0
     finally:
         wh.close()
 
-    (bank / "engine_timings.json").write_text(json.dumps(timings, indent=1))
+    (bank / f"engine_timings_{target}.json").write_text(json.dumps(timings, indent=1))
     print(f"\nengine timings, {N_CUSTOMERS} customers x {N_MONTHS} months: {json.dumps(timings)}")
+
+
+def test_postgres_builds_every_mart_equal_to_duckdb(bank, duckdb_run, postgres_server, monkeypatch):
+    from orchestration.lib import engine
+
+    def copy_marts(con):
+        with monkeypatch.context() as env:  # the copy reads the server's address from the environment
+            for key, value in postgres_server.items():
+                env.setenv(key, value)
+            return engine.copy_from_postgres(con, "marts")
+
+    _same_marts_as_duckdb(bank, "postgres", postgres_server, copy_marts, dict(duckdb_run))
 
 
 @pytest.fixture(scope="module")
@@ -144,36 +163,8 @@ def spark_dir(bank):
 def test_spark_builds_every_mart_equal_to_duckdb(bank, duckdb_run, spark_dir):
     from orchestration.lib import engine
 
-    timings = dict(duckdb_run)
-    extra = {engine.SPARK_DIR_ENV: str(spark_dir)}
-    runs = {"duckdb": _env(bank, "duckdb", "duckdb"), "spark": _env(bank, "spark", "spark", extra)}
-    _run_pipeline(bank, "spark", runs["spark"], timings)
-
-    # Spark's marts, read back into DuckDB with their types, against DuckDB's own
-    spark_copy = bank / "spark" / "marts_from_spark.duckdb"
-    con = duckdb.connect(str(spark_copy))
-    try:
-        copied = engine.copy_from_spark(con, "marts", root=spark_dir)
-    finally:
-        con.close()
-    # every mart the project defines but the DuckDB-only ones
-    marts = {p.stem for p in (Path(settings.DBT_PROJECT_DIR) / "models" / "marts").rglob("*.sql")} - set(DUCKDB_ONLY_MARTS)
-    assert set(copied) == marts, sorted(set(copied) ^ marts)  # every mart the project defines, no other
-    assert sum(copied.values()) > 0
-    assert compare_files(str(bank / "duckdb" / "warehouse.duckdb"), str(spark_copy), skip=DUCKDB_ONLY_MARTS) == []
-
-    # what BI tools read is the same too (the publication ids and times aside)
-    published = [str(bank / name / "published" / "serving" / "marts.duckdb") for name in runs]
-    assert [p for p in compare_files(*published, schema="main", skip=DUCKDB_ONLY_MARTS) if not p.startswith("_publication.")] == []
-    # the Spark run built nothing in the DuckDB working file: its marts are in Spark only
-    wh = duckdb.connect(str(bank / "spark" / "warehouse.duckdb"), read_only=True)
-    try:
-        assert wh.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts'").fetchone()[0] == 0
-    finally:
-        wh.close()
-
-    (bank / "engine_timings_spark.json").write_text(json.dumps(timings, indent=1))
-    print(f"\nengine timings, {N_CUSTOMERS} customers x {N_MONTHS} months: {json.dumps(timings)}")
+    _same_marts_as_duckdb(bank, "spark", {engine.SPARK_DIR_ENV: str(spark_dir)},
+                          lambda con: engine.copy_from_spark(con, "marts", root=spark_dir), dict(duckdb_run))
 
 
 def test_a_failed_copy_into_postgres_names_the_table_not_the_row(tmp_path, postgres_server, monkeypatch):

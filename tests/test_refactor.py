@@ -34,7 +34,9 @@ def _project_at(commit: str, dest: Path) -> Path:
 
 
 def _build(project: Path, warehouse: Path) -> None:
-    env = {**os.environ, "BRANCH_RETENTION_DUCKDB": str(warehouse)}
+    # an older commit's artifacts stay in its own copy (target/), not in the worker's DBT_TARGET_PATH, whose
+    # manifest the Dagster definitions of later tests load
+    env = {k: v for k, v in os.environ.items() if k != "DBT_TARGET_PATH"} | {"BRANCH_RETENTION_DUCKDB": str(warehouse)}
     dbt = str(Path(sys.executable).parent / "dbt")
     for command in (["seed", "--full-refresh"], ["run", "--full-refresh"]):
         proc = subprocess.run([dbt, *command, "--profiles-dir", ".", "--quiet"], cwd=project, env=env,

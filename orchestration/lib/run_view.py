@@ -106,6 +106,10 @@ class RunView:
         elif kind == dg.DagsterEventType.STEP_FAILURE:
             self._close_bar()
             error = getattr(event.event_specific_data, "error", None)
+            # Dagster wraps the op's own exception ("Error occurred while executing op ..."): the innermost
+            # cause says why (for dbt, the nodes that failed)
+            while error is not None and getattr(error, "cause", None) is not None:
+                error = error.cause
             message = (error.message if error else event.message or "").strip().splitlines()
             text = " ".join(line.strip() for line in message[:3])[:400]
             self.errors.append(f"{step}: {text}")

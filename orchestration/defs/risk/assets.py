@@ -11,7 +11,7 @@ import yaml
 
 from orchestration.defs.dbt.assets import branch_retention_dbt_assets
 from orchestration.defs.resources import WarehouseResource
-from orchestration.lib import engine, risk_model, settings
+from orchestration.lib import risk_model, settings
 
 FEATURES_KEY = dg.AssetKey(["intermediate", "int_customer_risk_features"])
 RULE_WEIGHTS_KEY = dg.AssetKey(["seeds", "risk_rule_weights"])
@@ -58,12 +58,6 @@ def fit_in_warehouse(warehouse_path, context=None) -> risk_model.RiskModel:
     # not partitioned: it learns from every month the features hold
 )
 def risk_model_asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    if not engine.uses_duckdb():
-        # dbt does not build the risk models on other engines yet (dbt_project.yml): nothing to learn from
-        context.log.warning("the early warning is built on the DuckDB target only: no risk model on this engine")
-        for key in (COEFFICIENTS_KEY, EVALUATION_KEY):
-            yield dg.MaterializeResult(asset_key=key, metadata={"method": "not built on this engine"})
-        return
     model = fit_in_warehouse(warehouse.database_path, context)
     context.log.info(f"risk model: {model.method}; {model.note}")
     metrics = {r["metric"]: r["value"] for r in model.evaluation if r["churn_type"] == "all" and r["score_decile"] is None}
