@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.lib import settings
 from tests.conftest import build_minimal_bank, write_csv
 
 pytestmark = pytest.mark.slow
@@ -115,7 +116,13 @@ def test_no_personal_value_leaves_the_warehouse(tmp_path):
     con.close()
 
     leaks = [f"run output: {k}" for k, v in SECRETS.items() if v in proc.stdout + proc.stderr]
-    for root in (home, quality, published):
+    assert list((warehouse.parent / "logs").glob("run-*.log")), "the run wrote no log to scan"
+    # the run's own log (<warehouse dir>/logs), Dagster's home, the quality results, the publication, and
+    # dbt's logs and artifacts (compiled SQL, run results)
+    dbt_dir = Path(settings.DBT_PROJECT_DIR)
+    dbt_target = Path(os.environ.get("DBT_TARGET_PATH", dbt_dir / "target"))
+    for root in (warehouse.parent / "logs", home, quality, published, dbt_dir / "logs",
+                 dbt_target if dbt_target.is_absolute() else dbt_dir / dbt_target):
         leaks += _files_holding(root, started, list(needles.values()) + needles_gbk)
     leaks += _files_holding(Path(tempfile.gettempdir()), started, list(needles.values()), skip=tmp_path)
     # everything published for BI, read back as BI reads it (compressed files cannot be grepped)
