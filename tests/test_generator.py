@@ -439,7 +439,9 @@ CONTACTS_PER_MONTH = {r["tier"]: float(r["contacts_per_month"]) for r in seed_ro
 
 def _sign_checks(t: dict, m: dict):
     """sign -> function(customer_id, month Period) -> is the sign visible at that month's end."""
-    end_of = lambda p: p.end_time.normalize()  # noqa: E731
+    def end_of(p):
+        return p.end_time.normalize()
+
     comp = t["complaints"].assign(created=lambda d: pd.to_datetime(d["created_ts"]).dt.normalize(),
                                   resolved=lambda d: pd.to_datetime(d["resolved_ts"]).dt.normalize())
     regs = t["withdrawal_registrations"].assign(registered=lambda d: pd.to_datetime(d["registered_ts"]).dt.normalize(),
