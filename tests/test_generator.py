@@ -429,6 +429,126 @@ def test_planted_lifecycle_stages_follow_the_rules(bank, measured):
         assert stage == row.stage, (row, trend)
 
 
+# ------------------------------------------------------------------------------------------------- warning signs
+
+# docs/rules.md section 10 defaults (dbt vars risk_*), recomputed here independently of the dbt model
+RISK_HORIZON_MONTHS, RISK_REGISTRATION_DAYS_BACK, RISK_MOVING_OUT_SHARE = 3, 30, 0.10
+MIN_SIGNAL_OUTFLOW, PRODUCT_DAYS_AFTER_MATURITY = 10_000, 7
+CONTACTS_PER_MONTH = {r["tier"]: float(r["contacts_per_month"]) for r in seed_rows("tier_roles")}
+
+
+def _sign_checks(t: dict, m: dict):
+    """sign -> function(customer_id, month Period) -> is the sign visible at that month's end."""
+    def end_of(p):
+        return p.end_time.normalize()
+
+    comp = t["complaints"].assign(created=lambda d: pd.to_datetime(d["created_ts"]).dt.normalize(),
+                                  resolved=lambda d: pd.to_datetime(d["resolved_ts"]).dt.normalize())
+    regs = t["withdrawal_registrations"].assign(registered=lambda d: pd.to_datetime(d["registered_ts"]).dt.normalize(),
+                                                planned=lambda d: pd.to_datetime(d["planned_date"]))
+    reached = t["contact_logs"].query("outcome == 'reached'").assign(
+        day=lambda d: pd.to_datetime(d["contact_ts"]).dt.normalize())
+    tx = m["tx"].merge(t["accounts"][["account_id", "customer_id"]], on="account_id")
+    tx["amt"] = cents(tx["amount"]) / 100
+    tx["month"] = tx["ts"].dt.to_period("M")
+    salary_months = tx[(tx["txn_type"] == "salary") & (tx["direction"] == "credit")].groupby("customer_id")[
+        "month"].agg(set)
+    leaving = tx[(tx["direction"] == "debit") & tx["counterparty_bank"].notna()
+                 & (tx["counterparty_bank"] != OWN_BANK_CODE) & (tx["txn_type"] == "transfer_out")]
+    acc = t["accounts"].assign(maturity=lambda d: pd.to_datetime(d["maturity_date"]),
+                               opened=lambda d: pd.to_datetime(d["opened_date"]),
+                               closed=lambda d: pd.to_datetime(d["closed_date"]))
+    products = acc[acc["product_type"].isin(["time_deposit", "wealth_product"]) & acc["maturity"].notna()]
+    months = m["months"]
+
+    def open_complaint(c, p):
+        x = comp[comp["customer_id"] == c]
+        return bool(((x["created"] <= end_of(p)) & (x["resolved"].isna() | (x["resolved"] > end_of(p)))).any())
+
+    def withdrawal_registration(c, p):
+        x = regs[regs["customer_id"] == c]
+        return bool(((x["registered"] <= end_of(p))
+                     & (x["planned"] >= end_of(p) - pd.Timedelta(days=RISK_REGISTRATION_DAYS_BACK))).any())
+
+    def salary_stopped(c, p):
+        had = salary_months.get(c, set())
+        return p not in had and sum((p - k) in had for k in range(1, 4)) >= 2
+
+    def moving_out(c, p):
+        out = leaving.loc[(leaving["customer_id"] == c) & (leaving["month"] == p), "amt"].sum()
+        return out >= MIN_SIGNAL_OUTFLOW and out >= RISK_MOVING_OUT_SHARE * m["avg"].loc[c, p]
+
+    def no_contact(c, p):
+        tier = TIER_NAMES[m["tier"].loc[c, p]]
+        cadence = 365.25 / 12 / CONTACTS_PER_MONTH[tier]
+        days = reached.loc[(reached["customer_id"] == c) & (reached["day"] <= end_of(p)), "day"]
+        return days.empty or (end_of(p) - days.max()).days > cadence
+
+    def maturity_after_leak(c, p):
+        e = end_of(p)
+        own = products[products["customer_id"] == c]
+        ahead = own[(own["opened"] <= e) & (own["closed"].isna() | (own["closed"] > e)) & (own["maturity"] > e)
+                    & (own["maturity"] <= (p + RISK_HORIZON_MONTHS).end_time.normalize())]
+        out = leaving[(leaving["customer_id"] == c) & (leaving["amt"] >= MIN_SIGNAL_OUTFLOW)
+                      & (leaving["ts"].dt.normalize() <= e)]
+        left = any(((out["ts"].dt.normalize() >= d) & (out["ts"].dt.normalize()
+                    <= d + pd.Timedelta(days=PRODUCT_DAYS_AFTER_MATURITY))).any() for d in own["maturity"])
+        return len(ahead) > 0 and left
+
+    assert months == sorted(months)
+    return {"open_complaint": open_complaint, "withdrawal_registration": withdrawal_registration,
+            "salary_stopped": salary_stopped, "moving_out": moving_out, "no_contact": no_contact,
+            "maturity_after_leak": maturity_after_leak}
+
+
+def test_planted_warning_signs_show_at_their_month_end(bank, measured):
+    """Each sign in warning_signs.csv is visible at the end of its month under the default rules, and (for
+    those with a clear start) not at the end of the month before; churners' signs come before their event."""
+    root, info, t = bank
+    signs = pd.read_csv(root / GROUND_TRUTH_DIR / "warning_signs.csv", dtype=str)
+    assert list(signs.columns) == ["customer_id", "month", "sign", "churns"]
+    assert set(signs["sign"]) <= set(seed_values("risk_reasons", "reason_code"))
+    checks = _sign_checks(t, measured)
+    assert set(signs["sign"]) == set(checks)
+    first_month = measured["months"][0]
+    for row in signs.itertuples():
+        p = pd.Period(row.month[:7], "M")
+        assert checks[row.sign](row.customer_id, p), row
+        if row.sign in ("open_complaint", "withdrawal_registration", "salary_stopped", "moving_out") and p > first_month:
+            assert not checks[row.sign](row.customer_id, p - 1), row
+    churn = pd.read_csv(root / GROUND_TRUTH_DIR / "churn_events.csv", dtype=str)
+    first_event = churn.groupby("customer_id")["event_month"].min()
+    churners = signs[signs["churns"] == "true"]
+    assert set(churners["customer_id"]) <= set(first_event.index)
+    event = first_event.reindex(churners["customer_id"]).values
+    # a registration may be taken in the event's own month (8-25 days before the money leaves); the rest come earlier
+    ahead = churners["sign"] == "withdrawal_registration"
+    assert (churners["month"].values[~ahead.values] < event[~ahead.values]).all()
+    assert (churners["month"].values <= event).all()
+
+
+def test_look_alikes_show_the_signs_and_stay(bank):
+    """The look-alikes carry the same signs as churners (each at least one, every kind of sign there), and no
+    churn event: a perfect score is impossible."""
+    root, info, t = bank
+    gt = root / GROUND_TRUTH_DIR
+    plants = pd.read_csv(gt / "plants.csv", dtype=str)
+    signs = pd.read_csv(gt / "warning_signs.csv", dtype=str)
+    churn = pd.read_csv(gt / "churn_events.csv", dtype=str)
+    look = plants.loc[plants["plant"] == "risk_lookalike", "customer_id"]
+    assert len(look) >= 40 and set(plants.loc[plants["plant"] == "risk_lookalike", "variant"]) == {
+        "product_signs", "service_signs"}
+    assert not set(look) & set(churn["customer_id"])
+    stayers = signs[signs["churns"] == "false"]
+    assert set(stayers["customer_id"]) == set(look)
+    churners = signs[signs["churns"] == "true"]
+    assert set(stayers["sign"]) == set(churners["sign"])
+    # about as many look-alikes with each of the strongest signs as churners with it
+    for sign in ("maturity_after_leak", "open_complaint", "salary_stopped"):
+        n_stay, n_churn = (stayers["sign"] == sign).sum(), (churners["sign"] == sign).sum()
+        assert n_stay >= 0.3 * n_churn and n_churn >= 0.3 * n_stay, (sign, n_stay, n_churn)
+
+
 # ------------------------------------------------------------------------------------------------- parquet
 
 
@@ -457,7 +577,7 @@ def test_parquet_matches_csv(bank, tmp_path):
             left = s.astype(object).where(s.notna(), None).tolist()
             right = csv[col.name].astype(object).where(csv[col.name].notna(), None).tolist()
             assert left == right, (name, col.name)
-    for f in ("churn_events", "lifecycle", "tier_moves"):
+    for f in ("churn_events", "lifecycle", "tier_moves", "warning_signs"):
         assert (tmp_path / "pq" / GROUND_TRUTH_DIR / f"{f}.csv").read_bytes() == (
             root / GROUND_TRUTH_DIR / f"{f}.csv").read_bytes()
 
@@ -505,7 +625,7 @@ def test_mess_is_deterministic(messy, tmp_path):
 def test_mess_leaves_planted_customers_and_their_labels_alone(bank, messy):
     clean_root, _, clean = bank
     root, _, mess = messy
-    for name in ("churn_events", "lifecycle", "tier_moves", "plants"):
+    for name in ("churn_events", "lifecycle", "tier_moves", "plants", "warning_signs"):
         assert (root / GROUND_TRUTH_DIR / f"{name}.csv").read_bytes() == (
             clean_root / GROUND_TRUTH_DIR / f"{name}.csv").read_bytes(), name
     planted = set(pd.read_csv(root / GROUND_TRUTH_DIR / "plants.csv", dtype=str)["customer_id"])

@@ -3,7 +3,8 @@ its planted customers must get under docs/rules.md (see bank.py for how it is bu
 
 Modules, by responsibility: calendar (the data window), catalogue (codes, products, tiers), names (pools of
 fake names and places), branches_and_staff, chunk (a slice of customers and the routines scenarios share),
-churn_scenarios / lifecycle_scenarios / tier_scenarios (the planted paths), scenarios (their registry),
+churn_scenarios / lifecycle_scenarios / tier_scenarios (the planted paths), warning_signs (signs before
+churn, and look-alikes who show them and stay), scenarios (their registry),
 background_customers, customers, accounts, transactions, contacts_and_complaints (the tables), ground_truth,
 mess (placeholders, overdrafts, the fx book, duplicates, orphans, late rows), writer, daily_delivery,
 bank (`generate_bank`).

@@ -13,6 +13,8 @@ How it is built
 - Background customers (background_customers.py) are mostly stable mass/affluent customers.
 - Planted customers (disjoint groups, `scenarios.PLANTS`) follow a scripted path with amounts far from every
   threshold, so that only the planted rule fires. Their labels go to `_ground_truth/` (ground_truth.py).
+- Product and service churners show warning signs before their event, and look-alikes show the same signs
+  and stay (warning_signs.py, `_ground_truth/warning_signs.csv`).
 - Then real mess at realistic low rates (mess.py, on by default, `mess_rate=0` for a clean bank): placeholder
   and malformed contact values, overdrafts, a foreign-currency book with `fx_rates`, rows dated after the
   last transaction day, and a second file per table (`<table>.resent.csv`) with duplicates, conflicting
@@ -49,7 +51,7 @@ from .customers import customers_table
 from .ground_truth import GROUND_TRUTH_COLUMNS, GROUND_TRUTH_DIR, chunk_ground_truth, write_ground_truth
 from .mess import DEFAULT_MESS, RESENT_SUFFIX, ChunkMess, MessRates
 from .names import CITIES, build_pools
-from .scenarios import BUILDERS, PLANT_MAX_TOTAL_SHARE, PLANT_MIN, PLANT_SHARE, PLANTS
+from .scenarios import BUILDERS, PLANT_MAX_TOTAL_SHARE, PLANT_MIN, PLANT_SHARE, PLANTS, SIZE_MULTIPLE
 from .transactions import chain_balances, ordered_transactions, transaction_id_column, transactions_table
 from .writer import TableWriters, remove_data_files
 
@@ -72,8 +74,7 @@ CUSTOMERS_PER_BRANCH, FEWEST_BRANCHES, MOST_BRANCHES = 4000, 3, 60
 def _plant_groups(rng, n: int) -> np.ndarray:
     """Per customer: 0 for background, else 1 + the index of its group in PLANTS (disjoint, random members)."""
     per_group = max(PLANT_MIN if n >= 1000 else max(1, n // 50), round(PLANT_SHARE * n))
-    # the mismatch group is split between product and service: half as big again
-    sizes = np.array([per_group * 3 // 2 if p == "churn_mismatch" else per_group for p in PLANTS], dtype=np.int64)
+    sizes = np.array([int(per_group * SIZE_MULTIPLE.get(p, 1)) for p in PLANTS], dtype=np.int64)
     if sizes.sum() > PLANT_MAX_TOTAL_SHARE * n:
         sizes = np.floor(sizes * PLANT_MAX_TOTAL_SHARE * n / sizes.sum()).astype(np.int64)
     group = np.zeros(n, dtype=np.int64)

@@ -68,6 +68,7 @@ class CustomerChunk:
         self.truth_lifecycle: list[tuple] = []  # (customer, month, stage)
         self.truth_tier_moves: list[tuple] = []  # (customer, month, movement, before, after)
         self.truth_plants: list[tuple] = []  # (customer, plant, variant)
+        self.truth_signs: list[tuple] = []  # (customer, month, sign, churns)
         rng, window, n = self.rng, self.window, self.n
         self.starting_tier = self.segment.astype(np.int64).copy()
         self.starting_tier[self.prospect] = 0
@@ -97,6 +98,12 @@ class CustomerChunk:
 
     def record_plant(self, ci, plant: str, variant) -> None:
         self.truth_plants.append((np.asarray(ci), plant, np.asarray(variant, dtype=object)))
+
+    def record_sign(self, ci, month, sign: str, churns: bool) -> None:
+        """A warning sign planted on customers ci, first visible at the end of `month` (a window month index);
+        `sign` is its reason code (seed risk_reasons), `churns` whether a planted churn event follows."""
+        ci = np.asarray(ci)
+        self.truth_signs.append((ci, broadcast(month, len(ci)), sign, churns))
 
     # ---------------------------------------------------------------- shared routines
     def pick_months(self, n, lo, hi):
@@ -215,10 +222,12 @@ class CustomerChunk:
                               counterparty_account=internal_account(product_account), memo=memo)
         return total
 
-    def register_withdrawal(self, ci, out_day, cents, purpose) -> None:
-        """A large-withdrawal registration (大额取现登记) taken 0-2 days before the money leaves."""
+    def register_withdrawal(self, ci, out_day, cents, purpose, days_before=(0, 2)):
+        """A large-withdrawal registration (大额取现登记) taken days_before (from, to, in days) before the money
+        leaves on out_day (or was planned to); returns the day it was taken."""
         rng = self.rng
         k = len(ci)
-        registered_day = out_day - rng.integers(0, 3, k)
+        registered_day = out_day - rng.integers(days_before[0], days_before[1] + 1, k)
         ts = registered_day * SECONDS_PER_DAY + seconds_into_day(rng, k, 9, 16.5)
         self.registrations.append((np.asarray(ci), ts, np.asarray(out_day), np.asarray(cents), broadcast(purpose, k)))
+        return registered_day

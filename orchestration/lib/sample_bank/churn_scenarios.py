@@ -3,13 +3,16 @@ stated-purpose mismatch.
 
 Each `plant_*` function scripts the path of its customers (`ci`, indexes in the chunk) with amounts far from
 every threshold, a quiet monthly routine that nets to zero and regular successful contacts, so that only the
-planted rule fires, and records their labels. It returns False when the window is too short for it.
+planted rule fires, and records their labels. Product and service churners also show warning signs before
+their event (warning_signs.py, recorded in `_ground_truth/warning_signs.csv`). It returns False when the
+window is too short for it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from . import warning_signs
 from .arrays import clear_of_tier_floors, log_uniform, round_to_yuan, seconds_into_day, split_by_shares
 from .calendar import NO_TIME, SECONDS_PER_DAY
 from .catalogue import CREDIT, DEBIT, PRODUCT, PURPOSE, ROLE, TIER_ROLE, TXN_CHANNEL, TXN_TYPE
@@ -18,7 +21,9 @@ from .chunk import CustomerChunk
 
 def plant_product_churn(chunk: CustomerChunk, ci, mismatch=False) -> bool:
     """Product churn: an own-bank deposit/wealth product matures and most of it goes to another bank or firm
-    within 5 days; half also let a small earlier maturity (under 50k, so not a churn on its own) leave."""
+    within 5 days; half also let a small earlier maturity (under 50k, so not a churn on its own) leave. Warning
+    signs before it (warning_signs.product_signs): some are no longer reached, complain, register the
+    withdrawal ahead or stop receiving their salary here."""
     rng, window, pool = chunk.rng, chunk.window, chunk.pool
     n = len(ci)
     event_month = chunk.pick_months(n, 3, window.full_months - 2)
@@ -61,10 +66,12 @@ def plant_product_churn(chunk: CustomerChunk, ci, mismatch=False) -> bool:
         chunk.onboarded[c2] = np.minimum(chunk.onboarded[c2], maturity2 - term2 - 30)
         total2 = chunk.product_matures(c2, deposit2, demand[earlier], maturity2, principal2, interest2,
                                        np.zeros(k, bool))
-        chunk.money_leaves(c2, demand[earlier], maturity2 + rng.integers(1, 6, k),
-                           (total2 * rng.uniform(0.95, 1.0, k) // 100) * 100)
-    chunk.quiet_routine(ci, demand, 0, window.n_months - 1, salary)
-    chunk.regular_contacts(ci, ROLE["wealth_manager"], 0, window.n_months - 1)
+        leak_day = maturity2 + rng.integers(1, 6, k)
+        chunk.money_leaves(c2, demand[earlier], leak_day, (total2 * rng.uniform(0.95, 1.0, k) // 100) * 100)
+        chunk.record_sign(c2, window.month_of(leak_day), "maturity_after_leak", True)
+    # the signs before it: neglect, a complaint, the withdrawal registered ahead, the salary stopping
+    warning_signs.product_signs(chunk, ci, demand, salary, event_month, maturity, out_day, leaving, True,
+                                registration=not mismatch)
     if mismatch:
         chunk.register_withdrawal(ci, out_day, leaving,
                                   rng.choice([PURPOSE["house"], PURPOSE["car"], PURPOSE["education"]], n))
@@ -76,7 +83,8 @@ def plant_product_churn(chunk: CustomerChunk, ci, mismatch=False) -> bool:
 
 def plant_service_churn(chunk: CustomerChunk, ci, mismatch=False) -> bool:
     """Service churn: an affluent customer moves money to other banks over three months after a complaint
-    and/or months without a successful contact; no maturity anywhere near."""
+    and/or months without a successful contact; no maturity anywhere near. Some first move a small sum out the
+    month before, some stop receiving their salary here 1-2 months before (warning_signs)."""
     rng, window, pool = chunk.rng, chunk.window, chunk.pool
     n = len(ci)
     event_month = chunk.pick_months(n, 3, window.full_months - 3)
@@ -86,9 +94,17 @@ def plant_service_churn(chunk: CustomerChunk, ci, mismatch=False) -> bool:
     salary = round_to_yuan(rng.uniform(3_000, 8_000, n), 100)
     chunk.starting_tier[ci] = 2
     demand = chunk.planted_demand_account(ci, starting_balance)
-    out1 = round_to_yuan(starting_balance / 100 * rng.uniform(0.40, 0.45, n), 100)
-    out2 = round_to_yuan((starting_balance - out1) / 100 * rng.uniform(0.50, 0.55, n), 100)
-    out3 = round_to_yuan((starting_balance - out1 - out2) / 100 * rng.uniform(0.80, 0.90, n), 100)
+    # a sign the month before for some: a small first outflow to another bank (under the churn thresholds)
+    early = np.zeros(n, dtype=np.int64)
+    first_leaves = rng.random(n) < warning_signs.SERVICE_EARLY_OUTFLOW_SHARE
+    if first_leaves.any():
+        early[first_leaves] = warning_signs.early_outflow(chunk, ci[first_leaves], demand[first_leaves],
+                                                          event_month[first_leaves] - 1,
+                                                          starting_balance[first_leaves], True)
+    base = starting_balance - early
+    out1 = round_to_yuan(base / 100 * rng.uniform(0.40, 0.45, n), 100)
+    out2 = round_to_yuan((base - out1) / 100 * rng.uniform(0.50, 0.55, n), 100)
+    out3 = round_to_yuan((base - out1 - out2) / 100 * rng.uniform(0.80, 0.90, n), 100)
     to_firm_share = 0.4 if mismatch else 0.0
     days = []
     for j, amount in enumerate((out1, out2, out3)):
@@ -110,12 +126,21 @@ def plant_service_churn(chunk: CustomerChunk, ci, mismatch=False) -> bool:
         resolved = np.where(rng.random(k) < 0.5, created + rng.integers(2, 20, k) * SECONDS_PER_DAY + 3600, NO_TIME)
         resolved = np.where(resolved > window.end_ts, NO_TIME, resolved)
         chunk.complaints.append((c, created, pool.pick(rng, "complaint_service", k), resolved))
+        open_at_month_end = np.where(resolved == NO_TIME, True, resolved // SECONDS_PER_DAY > window.month_last[
+            window.month_of(created // SECONDS_PER_DAY)])
+        if open_at_month_end.any():
+            chunk.record_sign(c[open_at_month_end], window.month_of(created[open_at_month_end] // SECONDS_PER_DAY),
+                              "open_complaint", True)
     if reached.any():
         chunk.regular_contacts(ci[reached], ROLE["lobby_manager"], 0, window.n_months - 1, per_month=1)
     if (~reached).any():
         chunk.regular_contacts(ci[~reached], ROLE["lobby_manager"], 0, window.n_months - 1, per_month=1,
                                reached=False)
-    chunk.quiet_routine(ci, demand, 0, window.n_months - 1, salary)
+        chunk.record_sign(ci[~reached], 0, "no_contact", True)
+    # some move their pay account (代发工资) 1-2 months before
+    warning_signs.routine_until(chunk, ci, demand, salary,
+                                warning_signs.salary_stop_months(chunk, event_month,
+                                                                 warning_signs.SERVICE_SALARY_STOP_SHARE), True)
     if mismatch:
         chunk.register_withdrawal(ci, days[0], out1,
                                   rng.choice([PURPOSE["house"], PURPOSE["car"], PURPOSE["education"]], n))

@@ -9,6 +9,9 @@
 - tier_moves.csv: customer_id, month, movement (new, upgrade, stable, downgrade, lost), tier_before,
   tier_after - every month of the tier plants and of the development plants (whose first month is `new`).
 - plants.csv: customer_id, plant (see `scenarios.PLANTS`), variant - which script each planted customer follows.
+- warning_signs.csv: customer_id, month, sign, churns (true/false) - each warning sign planted (warning_signs.py),
+  with the month at whose end it is first visible under the default rules; sign is a reason code of seed
+  risk_reasons; churns says whether a planted churn event follows (false: a look-alike, who stays).
 """
 
 from __future__ import annotations
@@ -26,16 +29,20 @@ GROUND_TRUTH_COLUMNS = {
     "lifecycle": ["customer_id", "month", "stage"],
     "tier_moves": ["customer_id", "month", "movement", "tier_before", "tier_after"],
     "plants": ["customer_id", "plant", "variant"],
+    "warning_signs": ["customer_id", "month", "sign", "churns"],
 }
 _SORT_KEYS = {"churn_events": ["customer_id", "event_month"], "lifecycle": ["customer_id", "month"],
-              "tier_moves": ["customer_id", "month"], "plants": ["customer_id"]}
-_SUMMARY_KEY = {"churn_events": "churn_type", "lifecycle": "stage", "tier_moves": "movement", "plants": "plant"}
+              "tier_moves": ["customer_id", "month"], "plants": ["customer_id"],
+              "warning_signs": ["customer_id", "month", "sign"]}
+_SUMMARY_KEY = {"churn_events": "churn_type", "lifecycle": "stage", "tier_moves": "movement", "plants": "plant",
+                "warning_signs": "sign"}
 
 
 def chunk_ground_truth(chunk: CustomerChunk, customer_ids: pa.Array) -> dict[str, list[dict]]:
     """The chunk's labels as column dicts, per ground-truth file."""
     labels = np.array(chunk.window.labels, dtype=object)
-    any_label = chunk.truth_churn or chunk.truth_lifecycle or chunk.truth_tier_moves or chunk.truth_plants
+    any_label = (chunk.truth_churn or chunk.truth_lifecycle or chunk.truth_tier_moves or chunk.truth_plants
+                 or chunk.truth_signs)
     cid = np.array(customer_ids.to_pylist(), dtype=object) if any_label else None
     truth = {name: [] for name in GROUND_TRUTH_COLUMNS}
     for c, m, churn_type, mismatch in chunk.truth_churn:
@@ -56,6 +63,10 @@ def chunk_ground_truth(chunk: CustomerChunk, customer_ids: pa.Array) -> dict[str
         k = len(c)
         truth["plants"].append({"customer_id": cid[c], "plant": np.full(k, plant, dtype=object),
                                 "variant": np.broadcast_to(variant, (k,))})
+    for c, m, sign, churns in chunk.truth_signs:
+        truth["warning_signs"].append({"customer_id": cid[c], "month": labels[m],
+                                       "sign": np.full(len(c), sign, dtype=object),
+                                       "churns": np.full(len(c), bool(churns))})
     return truth
 
 
@@ -72,6 +83,8 @@ def write_ground_truth(out_dir: Path, parts: dict) -> dict:
         df = df[cols].sort_values(_SORT_KEYS[name], kind="stable").reset_index(drop=True)
         if name == "churn_events":
             df["stated_purpose_mismatch"] = df["stated_purpose_mismatch"].map({True: "true", False: "false"})
+        if name == "warning_signs":
+            df["churns"] = df["churns"].map({True: "true", False: "false"})
         path = folder / f"{name}.csv"
         df.to_csv(path, index=False, lineterminator="\n")
         files.append(str(path))

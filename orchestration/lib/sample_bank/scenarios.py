@@ -1,12 +1,13 @@
 """The planted scenario groups, in the order their customers are drawn, and the function that plants each.
 
 Each group is disjoint from the others. A planted customer follows a scripted path (churn_scenarios,
-lifecycle_scenarios, tier_scenarios) whose labels go to `_ground_truth/`.
+lifecycle_scenarios, tier_scenarios, warning_signs) whose labels go to `_ground_truth/`. The look-alikes
+(risk_lookalike) show the warning signs of churners and never churn.
 """
 
 from __future__ import annotations
 
-from . import churn_scenarios, lifecycle_scenarios, tier_scenarios
+from . import churn_scenarios, lifecycle_scenarios, tier_scenarios, warning_signs
 
 PLANTS = (
     "churn_product",
@@ -22,6 +23,7 @@ PLANTS = (
     "life_termination",
     "tier_upgrade",
     "tier_downgrade",
+    "risk_lookalike",  # last: the groups before it keep their members
 )
 PLANT_SHARE = 0.012  # share of all customers in each group
 PLANT_MIN = 20  # customers per group at least, when the bank has 1,000 customers or more
@@ -41,4 +43,8 @@ BUILDERS = {
     "life_termination": lifecycle_scenarios.plant_termination,
     "tier_upgrade": tier_scenarios.plant_upgrade,
     "tier_downgrade": tier_scenarios.plant_downgrade,
+    "risk_lookalike": warning_signs.plant_risk_lookalike,
 }
+# Groups bigger than PLANT_SHARE, as a multiple of it: the mismatch group is split between product and
+# service; the look-alikes stand beside the product and service churners' signs (about as many customers).
+SIZE_MULTIPLE = {"churn_mismatch": 1.5, "risk_lookalike": 2.0}
