@@ -7,11 +7,11 @@ import dagster as dg
 
 from orchestration.defs.dbt.assets import branch_retention_dbt_assets, monthly_partitions
 from orchestration.defs.publishing.freshness import freshness_checks
+from orchestration.lib import settings
+from orchestration.lib.landing import data_month, landing_files, new_files, run_key
 
 # Freshness checks are evaluated by their sensor, between runs, not as steps of a run.
 NOT_IN_RUNS = dg.AssetSelection.checks(*freshness_checks)
-from orchestration.lib import settings
-from orchestration.lib.landing import data_month, landing_files, new_files, run_key
 
 # Load the extracts (raw tables and the working-day calendar): no partitions.
 ingest_job = dg.define_asset_job(
