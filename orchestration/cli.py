@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import time
+from datetime import UTC
 from pathlib import Path
 
 from orchestration.lib import settings
@@ -166,7 +167,7 @@ def _quiet_libraries() -> None:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from contextlib import redirect_stderr, redirect_stdout
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from orchestration.lib.run_lock import RunInProgress
     from orchestration.lib.summary import format_summary, warehouse_summary
@@ -174,7 +175,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     if args.warehouse:
         os.environ[settings.WAREHOUSE_ENV] = str(Path(args.warehouse).resolve())
-    log_file = settings.log_dir() / f"run-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.log"
+    log_file = settings.log_dir() / f"run-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     console = sys.stdout
     print(f"Full log of this run: {log_file}", flush=True)

@@ -5,8 +5,14 @@ import os
 
 import dagster as dg
 
-from orchestration.defs.automation.jobs import (daily_refresh, ingest_job, landing_folder_sensor, main_job,
-                                                run_failure_alert, transform_job)
+from orchestration.defs.automation.jobs import (
+    daily_refresh,
+    ingest_job,
+    landing_folder_sensor,
+    main_job,
+    run_failure_alert,
+    transform_job,
+)
 from orchestration.defs.dbt.assets import branch_retention_dbt_assets, dbt_resource
 from orchestration.defs.ingestion.assets import raw_assets
 from orchestration.defs.publishing.assets import published_marts

@@ -52,7 +52,7 @@ def month_end(day: date) -> date:
 class Extract:
     name: str
     landing: Path
-    bank: "Bank"
+    bank: Bank
     facts: dict = field(default_factory=dict)
 
 

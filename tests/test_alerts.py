@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 import yaml
@@ -12,7 +12,7 @@ from orchestration.lib import settings
 
 
 def test_the_daily_run_is_retried_and_the_instance_allows_it():
-    context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 10, 5, 6, tzinfo=timezone.utc))
+    context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 10, 5, 6, tzinfo=UTC))
     request = daily_refresh(context)
     assert request.tags["dagster/max_retries"] == DAILY_RETRY_TAGS["dagster/max_retries"] == "2"
     assert yaml.safe_load(settings.DAGSTER_YAML.read_text())["run_retries"]["enabled"] is True

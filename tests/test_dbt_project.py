@@ -48,7 +48,7 @@ def unit_tests() -> list[dict]:
 @pytest.mark.parametrize("unit_test", unit_tests(), ids=lambda t: t["name"])
 def test_unit_test_pins_every_var_its_model_reads(unit_test):
     model = manifest()["nodes"][unit_test["depends_on"]["nodes"][0]]
-    pinned = set(((unit_test.get("overrides") or {}).get("vars") or {}))
+    pinned = set((unit_test.get("overrides") or {}).get("vars") or {})
     missing = vars_read(model["raw_code"]) - pinned
     assert not missing, f"{unit_test['name']} ({model['name']}) does not pin {sorted(missing)}"
 

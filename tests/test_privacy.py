@@ -4,7 +4,6 @@ temporary file or anything published for BI (docs/rules.md section 8)."""
 
 from __future__ import annotations
 
-import csv
 import os
 import subprocess
 import sys

@@ -225,7 +225,7 @@ def test_dirty_warehouse_fails_its_check_with_the_suite_severity(case, clean_war
     assert result.severity == case.severity
     assert (result.metadata["failed_errors"].value > 0) == (case.severity == E)
     # Metadata: counts, percentages, flags and the severity word; no value from a row.
-    for key, value in result.metadata.items():
+    for value in result.metadata.values():
         if isinstance(value, dg.JsonMetadataValue):
             assert set(value.data) == {"success", "severity", "element_count", "unexpected_count",
                                        "unexpected_percent", "mostly", "observed_value", "raised_exception"}

@@ -163,7 +163,7 @@ def test_yml_raw_code_lists_equal_the_contract():
         for model in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models", []):
             table = model["name"].removeprefix("stg_bank__")
             for column in model.get("columns", []):
-                for where, values in _accepted_values(column.get("data_tests", [])):
+                for _where, values in _accepted_values(column.get("data_tests", [])):
                     copied = [h for h in hits(values) if h.startswith("contract:")]
                     if not copied:
                         continue

@@ -203,7 +203,7 @@ class _Load:
                 con.execute(f"DROP TABLE IF EXISTS {temp}")
             con.execute("CREATE OR REPLACE TEMP TABLE _file_numbers (label VARCHAR, file_no BIGINT)")
             if self.labels:
-                con.executemany("INSERT INTO _file_numbers VALUES (?, ?)", [[l, i] for i, l in enumerate(self.labels)])
+                con.executemany("INSERT INTO _file_numbers VALUES (?, ?)", [[label, i] for i, label in enumerate(self.labels)])
             recheck = self._recheck_select(con)
             if selects:
                 con.execute(
@@ -315,11 +315,11 @@ class _Load:
             con.execute(f"INSERT INTO {LOAD_CHANGES_TABLE} VALUES (?, ?, ?, now())", [seq, table, self.affected_from])
         if self.mode == "full":
             con.execute(f"DELETE FROM {LOAD_FILES_TABLE} WHERE table_name = ?", [table])
-        new_files = [l for l in self.read_labels if l in self.signatures]  # a landing.* table has no file
+        new_files = [label for label in self.read_labels if label in self.signatures]  # a landing.* table has no file
         if new_files:
             con.executemany(
                 f"INSERT OR REPLACE INTO {LOAD_FILES_TABLE} VALUES (?, ?, ?, ?, ?)",
-                [[table, l, *self.signatures[l], seq] for l in new_files],
+                [[table, label, *self.signatures[label], seq] for label in new_files],
             )
 
     def result(self, con, warnings: list[str]) -> LoadResult:

@@ -248,7 +248,7 @@ def build_pages(out: Path, metrics: Metrics | None = None) -> list[Path]:
     """Write out/index.html, out/<branch>/index.html and out/<branch>/staff/<staff_id>.html; returns the pages."""
     data = PageData(metrics or Metrics())
     env = _environment()
-    generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     written = []
     views = []
     for branch in data.branches:

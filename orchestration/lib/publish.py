@@ -30,7 +30,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -91,7 +91,7 @@ def publish_marts(warehouse: Path, publish_dir: Path, publication_id: str | None
     """Copy every table of the working warehouse's marts schema to the serving file and Parquet; with
     from_postgres, the marts the engine built (BRANCH_RETENTION_TARGET=postgres or spark), with their types."""
     publish_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc)
+    stamp = datetime.now(UTC)
     publication_id = publication_id or stamp.strftime("%Y%m%dT%H%M%S%fZ")
     serving_dir = publish_dir / "serving"
     parquet_root = publish_dir / "parquet"
@@ -279,7 +279,7 @@ def publish_all(warehouse: Path, publish_dir: Path, publication_id: str | None =
     a build, and by `branch-retention publish` after a dbt-only rebuild."""
     from orchestration.lib.quality_report import write_report
 
-    publication_id = publication_id or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    publication_id = publication_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     pages_partial = render_pages(warehouse, publish_dir, publication_id) if on_duckdb else None
     if quality_dir is not None:
         write_report(quality_dir)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -42,7 +42,7 @@ class RiskSettings:
     capacity_share: float = 0.10
 
     @classmethod
-    def from_dbt_project(cls, project_vars: dict) -> "RiskSettings":
+    def from_dbt_project(cls, project_vars: dict) -> RiskSettings:
         return cls(
             horizon_months=int(project_vars.get("risk_horizon_months", 3)),
             min_training_events=int(project_vars.get("risk_min_training_events", 30)),
@@ -230,7 +230,7 @@ def train_and_evaluate(con, settings: RiskSettings) -> RiskModel:
 
 def write_tables(con, model: RiskModel) -> None:
     """Replace risk.risk_model_coefficients and risk.risk_model_evaluation (DuckDB)."""
-    fitted_at = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+    fitted_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
     def day(value):
         return None if value is None else pd.Timestamp(value).date()

@@ -15,7 +15,7 @@ import fcntl
 import os
 import time
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 WAIT_ENV = "BRANCH_RETENTION_RUN_LOCK_WAIT"
@@ -54,7 +54,7 @@ def run_lock(warehouse: Path, wait_seconds: float | None = None, poll_seconds: f
                 time.sleep(poll_seconds)
         fh.seek(0)
         fh.truncate()
-        fh.write(f"pid {os.getpid()} since {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC\n")
+        fh.write(f"pid {os.getpid()} since {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC\n")
         fh.flush()
         try:
             yield

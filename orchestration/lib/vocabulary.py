@@ -14,7 +14,7 @@ tests/test_vocabulary.py fails when a hand-typed copy of a vocabulary reappears.
 from __future__ import annotations
 
 import csv
-from functools import lru_cache
+from functools import cache
 
 from orchestration.lib.settings import DBT_PROJECT_DIR
 
@@ -22,7 +22,7 @@ SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 PLACEHOLDER = "$VOCABULARY"
 
 
-@lru_cache(maxsize=None)
+@cache
 def seed_rows(seed: str) -> tuple[dict, ...]:
     with (SEEDS_DIR / f"{seed}.csv").open(encoding="utf-8", newline="") as fh:
         return tuple(csv.DictReader(fh))

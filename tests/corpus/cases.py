@@ -765,7 +765,7 @@ CASES: list[Case] = [
         _all(
             _write_bytes("transactions", "zz_more.tsv", _csv_bytes("transactions", [
                 _txn("T180", "2026-01-07 09:00:00", "credit", "1.00", "1301.00")], delimiter="\t")),
-            _write_bytes("transactions", "readme.txt", "交易明细 2026-01".encode("utf-8")),
+            _write_bytes("transactions", "readme.txt", "交易明细 2026-01".encode()),
         ),
         tables={"transactions": BASE_TXNS},
         warning="transactions: 2 file(s) not read (listed in raw.skipped_files): not a CSV or Parquet file: "

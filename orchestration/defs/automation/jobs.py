@@ -1,17 +1,17 @@
 """Jobs, the daily schedule and the landing-folder sensor."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 
 from orchestration.defs.dbt.assets import branch_retention_dbt_assets, monthly_partitions
 from orchestration.defs.publishing.freshness import freshness_checks
+from orchestration.lib import settings
+from orchestration.lib.landing import data_month, landing_files, new_files, run_key
 
 # Freshness checks are evaluated by their sensor, between runs, not as steps of a run.
 NOT_IN_RUNS = dg.AssetSelection.checks(*freshness_checks)
-from orchestration.lib import settings
-from orchestration.lib.landing import data_month, landing_files, new_files, run_key
 
 # Load the extracts (raw tables and the working-day calendar): no partitions.
 ingest_job = dg.define_asset_job(
@@ -74,7 +74,7 @@ def landing_folder_sensor(context: dg.SensorEvaluationContext):
     context.update_cursor(json.dumps(current, sort_keys=True))
     return dg.RunRequest(
         run_key=run_key(arrived),
-        partition_key=data_month(datetime.now(timezone.utc)),  # aware: data_month converts to bank time
+        partition_key=data_month(datetime.now(UTC)),  # aware: data_month converts to bank time
         tags={"branch_retention/new_files": str(len(arrived))},
     )
 
@@ -100,7 +100,7 @@ def run_failure_alert(context: dg.RunFailureSensorContext):
     message = (context.failure_event.message or "").strip().splitlines()
     reason = message[0][:300] if message else "no message"
     partition = run.tags.get("dagster/partition", "")
-    line = (f"{datetime.now(timezone.utc):%Y-%m-%dT%H:%M:%SZ} FAILED job={run.job_name} run_id={run.run_id}"
+    line = (f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} FAILED job={run.job_name} run_id={run.run_id}"
             f"{' partition=' + partition if partition else ''}: {reason}")
     path = alerts_file()
     path.parent.mkdir(parents=True, exist_ok=True)

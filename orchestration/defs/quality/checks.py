@@ -13,7 +13,6 @@ import dagster as dg
 from orchestration.defs.ingestion.assets import raw_asset_key
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib import engine, settings
-from orchestration.lib.quality_report import write_report
 from orchestration.lib.quality import (
     ERROR,
     SuiteOutcome,
@@ -22,6 +21,7 @@ from orchestration.lib.quality import (
     suite_names,
     validate_table,
 )
+from orchestration.lib.quality_report import write_report
 
 # The contact check keeps the name it was first given (run history in the UI is keyed by check name).
 CHECK_NAMES = {"customers_contact": "customers_contact_fields"}

@@ -5,8 +5,8 @@ and seeds.risk_rule_weights, and writes risk.risk_model_coefficients and risk.ri
 the marts fct_customer_risk_months and fct_risk_model_evaluation read (the translator maps source risk.<table>
 to this asset's keys, so Dagster runs dbt, then this, then the rest of dbt)."""
 
-import duckdb
 import dagster as dg
+import duckdb
 import yaml
 
 from orchestration.defs.dbt.assets import branch_retention_dbt_assets
