@@ -9,6 +9,7 @@ import sys
 
 import dagster as dg
 import duckdb
+import pytest
 
 from tests.test_operations import READER, _published_marts, warehouse_copy  # noqa: F401 - warehouse_copy is a fixture
 
@@ -72,6 +73,7 @@ def test_publish_after_a_dbt_only_rebuild_reaches_bi_atomically(warehouse_copy, 
     assert event.asset_materialization.metadata["publication_id"].value == publication
 
 
+@pytest.mark.unit
 def test_publish_without_a_warehouse_says_so(tmp_path):
     env = {**os.environ, "BRANCH_RETENTION_DUCKDB": str(tmp_path / "none.duckdb"), "DAGSTER_HOME": str(tmp_path / "h")}
     done = subprocess.run([sys.executable, "-m", "orchestration.cli", "publish", "--out", str(tmp_path / "p")],
