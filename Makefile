@@ -10,7 +10,7 @@ export BRANCH_RETENTION_DUCKDB ?= $(CURDIR)/data/warehouse.duckdb
 export BRANCH_RETENTION_LANDING ?= $(CURDIR)/data/landing
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 
-.PHONY: install run test lint ui lock clean browser postgres java
+.PHONY: install run test test-fast lint ui lock clean browser postgres java
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,12 @@ lint: install
 TEST_WORKERS ?= 2
 test: install lint browser postgres java
 	BRANCH_RETENTION_SCREENSHOT_DIR=$(CURDIR)/data/screenshots $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
+
+# The fast layer, about a minute: the tests marked `unit` (pure Python, ingestion on tiny files, the dbt project
+# read from its manifest, and the dbt unit tests on an empty warehouse: tests/test_dbt_unit_tests.py); no pipeline
+# run, no browser, PostgreSQL or Java. `make test` runs these too.
+test-fast: install
+	$(BIN)/python -m pytest -m unit -n $(TEST_WORKERS) --dist loadfile --durations=10
 
 # Dagster's UI, and beside it the morning pages of the last publication on http://127.0.0.1:$(PAGES_PORT)
 # (a plain file server on localhost; it stops with dagster dev).

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import dagster as dg
+import pytest
 import yaml
 
 from orchestration.defs.automation.jobs import DAILY_RETRY_TAGS, daily_refresh, run_failure_alert
 from orchestration.lib import settings
 
 
+@pytest.mark.unit
 def test_the_daily_run_is_retried_and_the_instance_allows_it():
     context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 10, 5, 6, tzinfo=UTC))
     request = daily_refresh(context)
@@ -28,6 +30,7 @@ def _failing_job():
     _breaks()
 
 
+@pytest.mark.unit
 def test_a_failed_run_writes_an_alert_line_and_file(tmp_path, monkeypatch):
     alerts = tmp_path / "alerts" / "run_failures.log"
     monkeypatch.setenv("BRANCH_RETENTION_ALERTS_FILE", str(alerts))

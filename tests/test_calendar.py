@@ -2,6 +2,8 @@
 
 from datetime import date
 
+import pytest
+
 from orchestration.lib.workcalendar import SOURCE_LIBRARY, SOURCE_WEEKENDS, build_calendar
 
 
@@ -11,6 +13,7 @@ def _day(build, d: date) -> dict:
     return row.iloc[0].to_dict()
 
 
+@pytest.mark.unit
 def test_spring_festival_is_a_holiday_and_its_makeup_saturday_a_working_day():
     build = build_calendar(2025, 2025)
     assert build.warnings == [] and build.years_from_library == [2025]
@@ -24,6 +27,7 @@ def test_spring_festival_is_a_holiday_and_its_makeup_saturday_a_working_day():
     assert len(build.days) == 365 and set(build.days.source) == {SOURCE_LIBRARY}
 
 
+@pytest.mark.unit
 def test_a_year_the_library_does_not_know_counts_weekends_only_with_a_warning():
     build = build_calendar(2026, 2099)
     assert 2099 in build.years_weekends_only and 2026 in build.years_from_library

@@ -31,6 +31,7 @@ def _documented_nodes(manifest):
             yield node
 
 
+@pytest.mark.unit
 def test_every_node_and_yml_column_has_a_description(manifest):
     missing = []
     for node in _documented_nodes(manifest):

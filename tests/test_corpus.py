@@ -20,6 +20,7 @@ def memory_warehouse():
     con.close()
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_corpus_case(case, minimal_bank, memory_warehouse):
     warehouse = memory_warehouse
@@ -70,6 +71,7 @@ def test_corpus_case(case, minimal_bank, memory_warehouse):
         case.check(warehouse)
 
 
+@pytest.mark.unit
 def test_every_listed_kind_of_bad_input_has_a_case():
     names = {c.name for c in CASES}
     assert len(names) == len(CASES)
@@ -89,6 +91,7 @@ def test_every_listed_kind_of_bad_input_has_a_case():
     }
 
 
+@pytest.mark.unit
 def test_corpus_readme_lists_every_case_with_its_outcome():
     readme = Path(__file__).parent / "corpus" / "README.md"
     assert readme.read_text(encoding="utf-8") == render_markdown(), (

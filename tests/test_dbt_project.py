@@ -45,6 +45,7 @@ def unit_tests() -> list[dict]:
     return sorted(manifest()["unit_tests"].values(), key=lambda t: t["name"])
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("unit_test", unit_tests(), ids=lambda t: t["name"])
 def test_unit_test_pins_every_var_its_model_reads(unit_test):
     model = manifest()["nodes"][unit_test["depends_on"]["nodes"][0]]
@@ -53,6 +54,7 @@ def test_unit_test_pins_every_var_its_model_reads(unit_test):
     assert not missing, f"{unit_test['name']} ({model['name']}) does not pin {sorted(missing)}"
 
 
+@pytest.mark.unit
 def test_every_var_read_is_declared_with_a_default():
     declared = set(yaml.safe_load((DBT_DIR / "dbt_project.yml").read_text())["vars"])
     read = set()
@@ -66,6 +68,7 @@ def test_every_var_read_is_declared_with_a_default():
 @pytest.mark.parametrize("unit_test", [t for t in unit_tests()
                                        if ((t.get("overrides") or {}).get("macros") or {}).get("is_incremental")],
                          ids=lambda t: t["name"])
+@pytest.mark.unit
 def test_incremental_unit_test_does_not_read_the_warehouse_load_state(unit_test):
     """An incremental unit test's window must not depend on the loads the warehouse it runs in has seen."""
     assert "pending_changes_start" in unit_test["overrides"]["macros"], unit_test["name"]
@@ -80,6 +83,7 @@ def _layer(node: dict) -> str:
     return node["fqn"][1]  # staging, intermediate, marts
 
 
+@pytest.mark.unit
 def test_the_dag_flows_one_way_staging_intermediate_marts():
     """No staging or intermediate model reads a mart, and staging reads no intermediate model: a change to a
     mart never re-grains logic upstream of it, and the UI's groups run in the order the data flows."""
@@ -92,6 +96,7 @@ def test_the_dag_flows_one_way_staging_intermediate_marts():
     assert not backwards, backwards
 
 
+@pytest.mark.unit
 def test_every_churn_type_has_its_signals_model_and_is_matched():
     """A churn type is a seed row (churn_types.csv), a model int_churn_signals_<type> whose signal_<type> column is
     the family's verdict, and a branch of int_churn_type_matches; 'unclassified' is what is left."""
@@ -108,6 +113,7 @@ def test_every_churn_type_has_its_signals_model_and_is_matched():
         assert f"signal_{t}" in models[f"int_churn_signals_{t}"]["raw_code"]
 
 
+@pytest.mark.unit
 def test_do_not_chase_is_read_from_the_seed_not_a_type_name():
     """Who is kept off retention lists is the churn_types seed's exclude_from_retention, in every model."""
     offenders = [name for name, node in _models().items()
@@ -115,6 +121,7 @@ def test_do_not_chase_is_read_from_the_seed_not_a_type_name():
     assert not offenders, offenders
 
 
+@pytest.mark.unit
 def test_models_group_by_business_domain_in_dagster():
     from orchestration.defs.dbt.assets import translator
 
@@ -133,12 +140,14 @@ ENGINE_SPECIFIC = {
 }
 
 
+@pytest.mark.unit
 def test_every_name_fits_every_engine():
     names = [t["name"] for t in unit_tests()] + list(_models())
     too_long = [n for n in names if len(n.encode()) > IDENTIFIER_LIMIT]
     assert not too_long, too_long
 
 
+@pytest.mark.unit
 def test_models_use_the_portable_macros_where_engines_differ():
     found = []
     for name, node in _models().items():
@@ -148,6 +157,7 @@ def test_models_use_the_portable_macros_where_engines_differ():
     assert not found, found
 
 
+@pytest.mark.unit
 def test_seeds_hold_no_single_quote():
     """dbt-spark's seed loader writes values into its INSERT unescaped, so a single quote in a seed's text stops
     the Spark build (seen with "the tier's cadence"): seeds keep their text free of it."""

@@ -186,6 +186,7 @@ def test_a_failed_copy_into_postgres_names_the_table_not_the_row(tmp_path, postg
     assert failed.value.__cause__ is None and failed.value.__suppress_context__
 
 
+@pytest.mark.unit
 def test_an_unknown_target_is_refused(monkeypatch):
     from orchestration.lib import engine
 

@@ -132,6 +132,7 @@ def churn_events(m: dict) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------------- determinism
 
 
+@pytest.mark.unit
 def test_same_seed_same_bytes_different_seed_differs(tmp_path):
     a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
     generate_bank(a, n_customers=1500, n_months=8, seed=3, chunk_size=600)
@@ -148,6 +149,7 @@ def test_same_seed_same_bytes_different_seed_differs(tmp_path):
     assert read(a, "contact_logs")["contact_id"].is_unique
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("n_months, end", [(2, None), (7, date(2026, 3, 15))])
 def test_short_and_partial_windows(tmp_path, n_months, end):
     info = generate_bank(tmp_path, n_customers=400, n_months=n_months, seed=5, end_date=end)
@@ -765,6 +767,7 @@ def test_overdrafts_and_the_foreign_currency_book(messy):
         assert day > last_day, row
 
 
+@pytest.mark.unit
 def test_mess_rates_are_configurable(tmp_path):
     small = dict(n_customers=600, n_months=4, seed=2)
     double = generate_bank(tmp_path / "double", mess_rate=2, **small)["ground_truth"]["mess"]

@@ -16,6 +16,7 @@ def _quarantine(con, table):
     ).fetchall()
 
 
+@pytest.mark.unit
 def test_valid_extract_loads_every_row_typed(minimal_bank, warehouse):
     results = load_all(warehouse, minimal_bank)
     assert {t: r.rows_accepted for t, r in results.items() if r.rows_in} == {
@@ -27,6 +28,7 @@ def test_valid_extract_loads_every_row_typed(minimal_bank, warehouse):
     assert warehouse.execute("SELECT count(*) FROM raw.complaints").fetchone()[0] == 0
 
 
+@pytest.mark.unit
 def test_bad_rows_are_quarantined_with_their_reason(minimal_bank, warehouse):
     write_csv(minimal_bank, "transactions", [
         {"txn_id": "T9", "account_id": "A1", "txn_ts": "not a time", "direction": "credit", "amount": "1",
@@ -55,6 +57,7 @@ def test_bad_rows_are_quarantined_with_their_reason(minimal_bank, warehouse):
     assert warehouse.execute("SELECT amount FROM raw.transactions WHERE txn_id = 'T1'").fetchone()[0] == 500
 
 
+@pytest.mark.unit
 def test_children_of_quarantined_parents_are_quarantined_too(minimal_bank, warehouse):
     write_csv(minimal_bank, "accounts", [
         {"account_id": "A1", "customer_id": "C1", "branch_id": "B1", "product_type": "demand_deposit", "currency": "USD",
@@ -66,6 +69,7 @@ def test_children_of_quarantined_parents_are_quarantined_too(minimal_bank, wareh
     assert reasons == {"orphan account_id: no accepted accounts row"}
 
 
+@pytest.mark.unit
 def test_missing_required_column_names_file_and_column(minimal_bank, warehouse):
     path = write_csv(minimal_bank, "customers", [{"customer_id": "C1"}], columns=["customer_id", "customer_name"])
     load_table(warehouse, "branches", minimal_bank)
@@ -75,6 +79,7 @@ def test_missing_required_column_names_file_and_column(minimal_bank, warehouse):
     assert path.exists()
 
 
+@pytest.mark.unit
 def test_unreadable_file_is_a_clear_error_without_row_content(minimal_bank, warehouse):
     (minimal_bank / "branches" / "branches.csv").write_text(
         'branch_id,branch_name,city,opened_date\nB1,"西湖支行 13812345678,杭州,2001-03-01\n', encoding="utf-8")
@@ -84,6 +89,7 @@ def test_unreadable_file_is_a_clear_error_without_row_content(minimal_bank, ware
     assert "13812345678" not in str(err.value)
 
 
+@pytest.mark.unit
 def test_empty_file_is_an_error_but_header_only_is_an_empty_table(minimal_bank, warehouse):
     load_all(warehouse, minimal_bank)
     write_csv(minimal_bank, "complaints", [])
@@ -93,6 +99,7 @@ def test_empty_file_is_an_error_but_header_only_is_an_empty_table(minimal_bank, 
         load_table(warehouse, "complaints", minimal_bank)
 
 
+@pytest.mark.unit
 def test_missing_required_table_is_an_error(minimal_bank, warehouse):
     for f in (minimal_bank / "branches").iterdir():
         f.unlink()
@@ -100,6 +107,7 @@ def test_missing_required_table_is_an_error(minimal_bank, warehouse):
         load_table(warehouse, "branches", minimal_bank)
 
 
+@pytest.mark.unit
 def test_loading_twice_gives_the_same_tables(minimal_bank, warehouse):
     write_csv(minimal_bank, "customers", [{"customer_id": "C3", "home_branch_id": "ZZ", "onboarded_date": "2020-01-01"}],
               name="late.csv")
@@ -111,6 +119,7 @@ def test_loading_twice_gives_the_same_tables(minimal_bank, warehouse):
     assert len(first["quarantine"]) == 1
 
 
+@pytest.mark.unit
 def test_parquet_and_csv_in_one_folder_and_gbk_and_extra_columns(minimal_bank, warehouse, tmp_path):
     con = duckdb.connect()
     con.execute(
@@ -127,6 +136,7 @@ def test_parquet_and_csv_in_one_folder_and_gbk_and_extra_columns(minimal_bank, w
     assert names["B3"] == "上城支行" and names["B2"] == "滨江支行"
 
 
+@pytest.mark.unit
 def test_future_dates_default_to_today_in_shanghai(minimal_bank, warehouse):
     from datetime import timedelta
 
@@ -144,6 +154,7 @@ def test_future_dates_default_to_today_in_shanghai(minimal_bank, warehouse):
     assert txns.balance_chain_breaks == 0
 
 
+@pytest.mark.unit
 def test_a_broken_quote_past_the_sniffed_sample_stops_the_load_at_its_line(minimal_bank, warehouse):
     load_table(warehouse, "branches", minimal_bank)
     header = ",".join(["contact_id", "customer_id", "staff_id", "contact_ts", "channel", "outcome"])
@@ -160,6 +171,7 @@ def test_a_broken_quote_past_the_sniffed_sample_stops_the_load_at_its_line(minim
     assert "13812345678" not in str(err.value)
 
 
+@pytest.mark.unit
 def test_balance_chain_breaks_are_replaced_on_reload(minimal_bank, warehouse):
     write_csv(minimal_bank, "transactions", [
         {"txn_id": "T4", "account_id": "A1", "txn_ts": "2026-01-07 10:00:00", "direction": "debit", "amount": "1.00",
@@ -203,6 +215,7 @@ def _txn(txn_id, account, ts, direction, amount, balance, txn_type="transfer_in"
             "balance_after": balance, "txn_type": txn_type}
 
 
+@pytest.mark.unit
 def test_a_new_daily_file_is_read_alone_and_appended(minimal_bank, warehouse, tmp_path):
     first = load_all(warehouse, minimal_bank)
     assert {r.mode for r in first.values()} == {"full"}
@@ -228,6 +241,7 @@ def test_a_new_daily_file_is_read_alone_and_appended(minimal_bank, warehouse, tm
     assert {r.mode for r in third.values()} == {"unchanged"} and third["transactions"].rows_in == 6
 
 
+@pytest.mark.unit
 def test_an_orphan_is_accepted_once_its_parent_arrives(minimal_bank, warehouse, tmp_path):
     write_csv(minimal_bank, "transactions", [_txn("T7", "A3", "2026-01-20 09:00:00", "credit", "10.00", "10.00")],
               name="transactions_2026-01-20.csv")
@@ -244,6 +258,7 @@ def test_an_orphan_is_accepted_once_its_parent_arrives(minimal_bank, warehouse, 
     assert _contents(warehouse) == _as_full_load(minimal_bank, tmp_path)
 
 
+@pytest.mark.unit
 def test_a_date_quarantined_as_future_is_accepted_when_its_day_comes(minimal_bank, warehouse, tmp_path):
     from datetime import date
 
@@ -258,6 +273,7 @@ def test_a_date_quarantined_as_future_is_accepted_when_its_day_comes(minimal_ban
     assert earlier.reasons == {"future date in txn_ts": 1}
 
 
+@pytest.mark.unit
 def test_changed_removed_or_earlier_sorting_files_load_the_table_in_full(minimal_bank, warehouse):
     load_all(warehouse, minimal_bank)
     write_csv(minimal_bank, "customers", [{"customer_id": "C0", "home_branch_id": "B1"}], name="a_early.csv")
@@ -274,6 +290,7 @@ def test_changed_removed_or_earlier_sorting_files_load_the_table_in_full(minimal
     assert load_table(warehouse, "branches", minimal_bank, full=True).plan == "a full load was asked for"
 
 
+@pytest.mark.unit
 def test_a_parent_that_loses_keys_reloads_its_children_in_full(minimal_bank, warehouse, tmp_path):
     load_all(warehouse, minimal_bank)
     gone = [r for r in (minimal_bank / "accounts" / "accounts.csv").read_text(encoding="utf-8").splitlines()
@@ -313,6 +330,7 @@ def machine_tz():
     time.tzset()
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("tz", ["America/New_York", "UTC", "Asia/Kolkata"])
 def test_timestamps_do_not_depend_on_the_machine_or_connection_time_zone(minimal_bank, tmp_path, machine_tz, tz):
     machine_tz(tz)
@@ -340,6 +358,7 @@ def test_timestamps_do_not_depend_on_the_machine_or_connection_time_zone(minimal
     con.close()
 
 
+@pytest.mark.unit
 def test_the_sensor_lists_exactly_the_files_ingestion_reads(minimal_bank):
     from orchestration.lib.ingest import table_files
     from orchestration.lib.landing import landing_files
@@ -357,6 +376,7 @@ def test_the_sensor_lists_exactly_the_files_ingestion_reads(minimal_bank):
         "transactions/transactions.csv", "transactions/zz.csv.gz", "transactions/_format.json"}
 
 
+@pytest.mark.unit
 def test_skipped_files_are_listed_every_load_and_change_nothing_else(minimal_bank, warehouse):
     load_all(warehouse, minimal_bank)
     (minimal_bank / "transactions" / "notes.txt").write_text("说明", encoding="utf-8")
@@ -369,6 +389,7 @@ def test_skipped_files_are_listed_every_load_and_change_nothing_else(minimal_ban
     assert warehouse.execute("SELECT count(*) FROM raw.skipped_files").fetchone()[0] == 0
 
 
+@pytest.mark.unit
 def test_a_changed_format_setting_loads_the_table_in_full(minimal_bank, warehouse):
     load_all(warehouse, minimal_bank)
     (minimal_bank / "accounts" / "_format.json").write_text('{"encoding": "utf-8"}', encoding="utf-8")
@@ -377,6 +398,7 @@ def test_a_changed_format_setting_loads_the_table_in_full(minimal_bank, warehous
     assert load_table(warehouse, "accounts", minimal_bank).mode == "unchanged"
 
 
+@pytest.mark.unit
 def test_a_warehouse_loaded_under_older_rules_loads_in_full_once(minimal_bank, warehouse):
     load_all(warehouse, minimal_bank)
     warehouse.execute("UPDATE raw.load_audit SET rules_version = 1")
@@ -410,6 +432,7 @@ def test_an_account_whose_dates_narrow_reloads_its_transactions_in_full(minimal_
     assert _contents(warehouse) == _as_full_load(minimal_bank, tmp_path)
 
 
+@pytest.mark.unit
 def test_a_line_over_the_limit_after_the_sampled_part_names_its_line(minimal_bank, warehouse):
     load_all(warehouse, minimal_bank)
     header = ",".join(TABLES["contact_logs"].column_names)
@@ -439,6 +462,7 @@ class _DiskFullAt:
         return getattr(self._con, name)
 
 
+@pytest.mark.unit
 def test_a_full_disk_mid_load_says_so_and_leaves_the_table_as_it_was(minimal_bank, warehouse, tmp_path):
     load_all(warehouse, minimal_bank)
     before = warehouse.execute("SELECT * FROM raw.transactions ORDER BY ALL").fetchall()
@@ -455,6 +479,7 @@ def test_a_full_disk_mid_load_says_so_and_leaves_the_table_as_it_was(minimal_ban
     assert load_table(warehouse, "transactions", minimal_bank).rows_accepted == 4
 
 
+@pytest.mark.unit
 def test_a_full_disk_while_decoding_a_gbk_file_says_so(minimal_bank, warehouse, monkeypatch):
     import errno
 
@@ -478,6 +503,7 @@ def warehouse_dir(con):
     return warehouse_folder(con)
 
 
+@pytest.mark.unit
 def test_decoded_copies_stay_in_the_warehouse_folder_and_are_removed(minimal_bank, warehouse, monkeypatch):
     import os
     import subprocess
@@ -515,6 +541,7 @@ def test_decoded_copies_stay_in_the_warehouse_folder_and_are_removed(minimal_ban
     assert len(copies) == 2 and not any(c.exists() for c in copies) and not tmp_root.exists()
 
 
+@pytest.mark.unit
 def test_duckdb_errors_lose_quoted_values(minimal_bank):
     from orchestration.lib.ingest import _safe_reason
 

@@ -34,6 +34,7 @@ REQUIRED_METRICS = {
 
 # --- fast: the semantic layer's catalogue, the charts, the page from hand-made data -------------------------
 
+@pytest.mark.unit
 def test_every_metric_the_issue_lists_is_defined_once_with_a_description():
     catalogue = metrics.metric_catalogue()
     assert REQUIRED_METRICS <= set(catalogue)
@@ -41,6 +42,7 @@ def test_every_metric_the_issue_lists_is_defined_once_with_a_description():
         assert info.description and info.label, f"{info.name} has no description or label"
 
 
+@pytest.mark.unit
 def test_metric_values_become_plain_json_and_month_filters_take_the_first_of_the_month():
     import datetime as dt
     from decimal import Decimal
@@ -50,6 +52,7 @@ def test_metric_values_become_plain_json_and_month_filters_take_the_first_of_the
     assert "'2026-10-01'" in metrics.month_where("2026-10")
 
 
+@pytest.mark.unit
 def test_charts_are_inline_svg_with_no_reference_outside_the_page():
     svg = grouped_bars(["25-11", "25-12"], [("进水量 inflow", "#00f", [1.0, 2.0]), ("出水量 outflow", "#f00", [3.0, 0.5])],
                        unit="万元") + horizontal_bars([("消费导向型 consumption", 2.5)], "万元")
@@ -84,6 +87,7 @@ def _fake_data():
         load_month=[], call_list=calls, counter_tasks=[], special=[], risk=None)
 
 
+@pytest.mark.unit
 def test_the_branch_page_puts_the_overloaded_in_red_and_money_in_wan():
     from orchestration.lib.morning_page import _environment, branch_view
 

@@ -21,6 +21,7 @@ import pytest
 from orchestration.lib.landing import data_month
 
 
+@pytest.mark.unit
 def test_daily_schedule_runs_at_six_shanghai_for_yesterdays_month():
     from orchestration.definitions import defs
 
@@ -34,11 +35,13 @@ def test_daily_schedule_runs_at_six_shanghai_for_yesterdays_month():
     assert schedule.evaluate_tick(mid_month).run_requests[0].partition_key == "2026-12-01"
 
 
+@pytest.mark.unit
 def test_data_month_is_in_bank_time():
     # 23:30 UTC on 30 November is 07:30 on 1 December in Shanghai: yesterday there is 30 November.
     assert data_month(datetime(2026, 11, 30, 23, 30, tzinfo=ZoneInfo("UTC"))) == "2026-11-01"
 
 
+@pytest.mark.unit
 def test_landing_sensor_starts_one_run_per_new_file_set(tmp_path, monkeypatch):
     from orchestration.definitions import defs
     from tests.conftest import write_csv

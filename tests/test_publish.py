@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import duckdb
+import pytest
 
 from orchestration.lib.publish import publish_marts
 
@@ -15,6 +16,7 @@ def _warehouse(path):
     return path
 
 
+@pytest.mark.unit
 def test_a_killed_publish_leaves_nothing_after_the_next_one(tmp_path):
     warehouse = _warehouse(tmp_path / "w.duckdb")
     published = tmp_path / "published"
@@ -38,6 +40,7 @@ def test_a_killed_publish_leaves_nothing_after_the_next_one(tmp_path):
     con.close()
 
 
+@pytest.mark.unit
 def test_the_published_file_and_parquet_carry_the_comments(tmp_path):
     """dbt's persist_docs comments reach BI: in the serving DuckDB file and in the Parquet key-value metadata."""
     import json

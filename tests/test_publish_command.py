@@ -9,8 +9,9 @@ import sys
 
 import dagster as dg
 import duckdb
+import pytest
 
-from tests.test_operations import READER, warehouse_copy  # noqa: F401 - warehouse_copy is a fixture
+from tests.test_operations import READER, _published_marts, warehouse_copy  # noqa: F401 - warehouse_copy is a fixture
 
 
 def test_publish_after_a_dbt_only_rebuild_reaches_bi_atomically(warehouse_copy, tmp_path):  # noqa: F811
@@ -60,7 +61,10 @@ def test_publish_after_a_dbt_only_rebuild_reaches_bi_atomically(warehouse_copy, 
 
     # BI read throughout and never met a lock or a mixed set.
     report = json.loads(out.strip().splitlines()[-1])
-    assert report["errors"] == [] and report["reads"] > 0
+    assert report["errors"] == [] and report["reads"] > 0, report
+    # every read compared every published mart with its row count, and the marts held rows (a read of an
+    # empty or half-listed publication would check nothing)
+    assert report["fewest_marts"] == _published_marts(published) and report["rows_read"] > 0, report
 
     # The UI shows the publication as a materialization of published/marts.
     with dg.DagsterInstance.from_config(str(home)) as instance:
@@ -69,6 +73,7 @@ def test_publish_after_a_dbt_only_rebuild_reaches_bi_atomically(warehouse_copy, 
     assert event.asset_materialization.metadata["publication_id"].value == publication
 
 
+@pytest.mark.unit
 def test_publish_without_a_warehouse_says_so(tmp_path):
     env = {**os.environ, "BRANCH_RETENTION_DUCKDB": str(tmp_path / "none.duckdb"), "DAGSTER_HOME": str(tmp_path / "h")}
     done = subprocess.run([sys.executable, "-m", "orchestration.cli", "publish", "--out", str(tmp_path / "p")],

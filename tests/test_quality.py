@@ -86,6 +86,7 @@ def _failed(result: dg.AssetCheckResult) -> set[str]:
             if isinstance(v, dg.JsonMetadataValue) and not v.data["success"]}
 
 
+@pytest.mark.unit
 def test_every_raw_table_has_a_suite_and_every_suite_a_check():
     assets = {load_suite_config(n)["meta"]["asset"] for n in RAW_SUITES}
     assert assets == set(TABLES)
@@ -101,6 +102,7 @@ def test_every_raw_table_has_a_suite_and_every_suite_a_check():
         assert set(suite_columns(config)) <= set(known), name
 
 
+@pytest.mark.unit
 def test_blocking_exactly_for_suites_with_error_expectations():
     blocking = {SUITE_OF_CHECK.get(name, name) for name, (_, spec) in ALL_CHECKS.items() if spec.blocking}
     assert blocking == {n for n in suite_names() if suite_has_errors(load_suite_config(n))}
@@ -117,6 +119,7 @@ def _outcome(*failed_severities: str, passed: int = 1) -> SuiteOutcome:
     return SuiteOutcome("s", not failed_severities, outcomes)
 
 
+@pytest.mark.unit
 def test_severity_mapping():
     assert check_severity(_outcome()) == dg.AssetCheckSeverity.WARN  # passed: severity does not matter
     assert check_severity(_outcome(WARNING)) == dg.AssetCheckSeverity.WARN
@@ -131,6 +134,7 @@ def test_severity_mapping():
         expectation_severity(config, {"meta": {"severity": "fatal"}})
 
 
+@pytest.mark.unit
 def test_every_check_passes_on_a_clean_warehouse(clean_warehouse, quality_dir):
     for name in CHECKS:
         result = _run(name, clean_warehouse)
@@ -210,6 +214,7 @@ DIRTY = {
 }
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("case", DIRTY.values(), ids=list(DIRTY))
 def test_dirty_warehouse_fails_its_check_with_the_suite_severity(case, clean_warehouse, quality_dir, tmp_path):
     database = tmp_path / "dirty.duckdb"
@@ -236,6 +241,7 @@ def test_dirty_warehouse_fails_its_check_with_the_suite_severity(case, clean_war
     assert {f["expectation"] for f in summary["failed"]} == case.failed
 
 
+@pytest.mark.unit
 def test_data_docs_and_results_json_hold_no_personal_data(clean_warehouse, quality_dir, tmp_path, monkeypatch):
     monkeypatch.setattr(quality, "BUILD_DATA_DOCS", True)
     database = tmp_path / "dirty.duckdb"
@@ -295,6 +301,7 @@ def _marts_warehouse(path: Path, phone: str) -> Path:
     return path
 
 
+@pytest.mark.unit
 def test_mart_suites_attach_to_the_marts_and_catch_an_unmasked_phone(quality_dir, tmp_path):
     assert set(MART_SUITES) >= {"mart_dim_customers", "mart_fct_customer_months", "mart_fct_churn_events"}
     for name in MART_SUITES:
@@ -308,6 +315,7 @@ def test_mart_suites_attach_to_the_marts_and_catch_an_unmasked_phone(quality_dir
     assert "13812345678" not in json.dumps({k: str(v.value) for k, v in leaked.metadata.items()})
 
 
+@pytest.mark.unit
 def test_raw_suites_check_the_rows_the_last_load_added(tmp_path):
     from orchestration.lib.quality import validate_table
 

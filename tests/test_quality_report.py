@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 
 import pandas as pd
+import pytest
 
 from orchestration.lib import quality
 from orchestration.lib.quality import suite_names, validate_frame
@@ -19,6 +20,7 @@ def _suite_rows(html: str) -> set[str]:
     return set(re.findall(r'data-suite="([^"]+)"', html))
 
 
+@pytest.mark.unit
 def test_the_report_has_every_suite_counts_and_no_values(tmp_path, monkeypatch):
     monkeypatch.setattr(quality, "BUILD_DATA_DOCS", False)
     # One suite run on a bad batch: a duplicate key (error) and a missing name (error), with a planted name.

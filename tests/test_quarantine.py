@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from orchestration.lib.ingest import load_all
 from orchestration.lib.quarantine import create_masked_view
 from tests.conftest import write_csv
 
 
+@pytest.mark.unit
 def test_the_masked_quarantine_hides_every_personal_field(minimal_bank, warehouse):
     write_csv(minimal_bank, "customers", [
         {"customer_id": "C9", "home_branch_id": "NO-SUCH-BRANCH", "customer_name": "欧阳娜娜",

@@ -31,6 +31,7 @@ def _frame(n_months: int, n_customers: int, events_every: int) -> pd.DataFrame:
 RULES = {"intercept": -3.5, "f_maturity_after_leak": 2.5, "f_open_complaint": 1.2}
 
 
+@pytest.mark.unit
 def test_too_few_events_fall_back_to_the_rule_weights():
     frame = _frame(n_months=5, n_customers=40, events_every=20)  # 2 events a month, 4 in the training months
     model = risk_model.fit(frame, RULES, risk_model.RiskSettings(min_training_events=30, holdout_months=3))
@@ -38,6 +39,7 @@ def test_too_few_events_fall_back_to_the_rule_weights():
     assert model.coefficients["f_maturity_after_leak"] == 2.5 and model.intercept == -3.5
 
 
+@pytest.mark.unit
 def test_enough_events_fit_the_same_weights_twice_and_rank_the_signs():
     frame = _frame(n_months=8, n_customers=200, events_every=5)
     settings = risk_model.RiskSettings(min_training_events=30, holdout_months=3)

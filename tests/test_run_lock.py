@@ -13,6 +13,7 @@ import pytest
 from orchestration.lib.run_lock import RunInProgress, run_lock
 
 
+@pytest.mark.unit
 def test_a_second_run_refuses_with_a_message_naming_the_first(tmp_path):
     warehouse = tmp_path / "w.duckdb"
     with run_lock(warehouse, wait_seconds=0):
@@ -24,6 +25,7 @@ def test_a_second_run_refuses_with_a_message_naming_the_first(tmp_path):
         pass
 
 
+@pytest.mark.unit
 def test_a_second_run_waits_for_the_first_to_finish(tmp_path):
     warehouse = tmp_path / "w.duckdb"
     order = []
@@ -46,6 +48,7 @@ def test_a_second_run_waits_for_the_first_to_finish(tmp_path):
     assert order == ["first started", "first finished", "second started"]
 
 
+@pytest.mark.unit
 def test_the_cli_refuses_while_another_run_holds_the_warehouse(tmp_path):
     warehouse = tmp_path / "w.duckdb"
     env = {**os.environ, "BRANCH_RETENTION_DUCKDB": str(warehouse), "BRANCH_RETENTION_LANDING": str(tmp_path),

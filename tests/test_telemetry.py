@@ -9,16 +9,19 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import pytest
 import yaml
 
 from orchestration.lib import settings
 
 
+@pytest.mark.unit
 def test_the_project_dagster_yaml_turns_telemetry_off():
     config = yaml.safe_load(settings.DAGSTER_YAML.read_text())
     assert config["telemetry"]["enabled"] is False
 
 
+@pytest.mark.unit
 def test_a_prepared_dagster_home_has_telemetry_off(tmp_path):
     fresh = tmp_path / "fresh"
     settings.prepare_dagster_home(fresh)
@@ -51,6 +54,7 @@ def test_a_prepared_dagster_home_has_telemetry_off(tmp_path):
     assert yaml.safe_load((chosen / "dagster.yaml").read_text())["telemetry"]["enabled"] is True
 
 
+@pytest.mark.unit
 def test_the_processes_the_project_starts_are_told_not_to_track():
     # settings is imported by every entry point (CLI, definitions); dbt and Dagster subprocesses inherit these.
     assert os.environ["DO_NOT_TRACK"] == "1"

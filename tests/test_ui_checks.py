@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 
 import dagster as dg
+import pytest
 
 from orchestration.lib import settings
 
 
+@pytest.mark.unit
 def test_every_dbt_test_is_an_asset_check_and_transform_job_runs_them():
     from orchestration.definitions import defs
 
@@ -24,6 +26,7 @@ def test_every_dbt_test_is_an_asset_check_and_transform_job_runs_them():
     assert source_tests <= transform and not source_tests & ingest
 
 
+@pytest.mark.unit
 def test_what_bi_reads_has_a_freshness_check_evaluated_between_runs():
     from orchestration.definitions import defs
     from orchestration.defs.publishing.assets import MART_KEYS
