@@ -4,17 +4,16 @@
 -- of the branches (inflow - outflow, fct_branch_months) must add up to the net flow of the customers
 -- (fct_customer_months). A row here is money counted in one mart and not the other (a customer month left out
 -- of its branch, a flow summed twice), so the branch pages and the customer lists tell different stories.
--- Each mart rounds its own sums to the fen (flows converted from other currencies carry more decimals), so
--- the two totals may differ by at most half a fen per row rounded: 0.005 CNY x (customer months + branch
--- months) in that month. Anything beyond that bound is a real difference.
+-- Both sum the same flows, rounded to the fen once per customer, branch and month
+-- (int_customer_month_flows), so they agree exactly.
 with by_branch as (
-    select month_start, sum(net_flow) as net_flow, count(*) as n_rows
+    select month_start, sum(inflow - outflow) as net_flow, sum(net_flow) as net_flow_column
     from {{ ref('fct_branch_months') }}
     group by month_start
 ),
 
 by_customer as (
-    select month_start, sum(net_flow) as net_flow, count(*) as n_rows
+    select month_start, sum(inflow - outflow) as net_flow, sum(net_flow) as net_flow_column
     from {{ ref('fct_customer_months') }}
     group by month_start
 )
@@ -25,5 +24,6 @@ select
     by_customer.net_flow as customer_net_flow
 from by_branch
 full outer join by_customer on by_branch.month_start = by_customer.month_start
-where abs(coalesce(by_branch.net_flow, 0) - coalesce(by_customer.net_flow, 0))
-    > 0.005 * (coalesce(by_branch.n_rows, 0) + coalesce(by_customer.n_rows, 0))
+where coalesce(by_branch.net_flow, 0) <> coalesce(by_customer.net_flow, 0)
+    or coalesce(by_branch.net_flow_column, 0) <> coalesce(by_customer.net_flow_column, 0)
+    or coalesce(by_branch.net_flow, 0) <> coalesce(by_branch.net_flow_column, 0)

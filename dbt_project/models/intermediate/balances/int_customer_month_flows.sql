@@ -76,11 +76,14 @@ select
     dated.customer_id,
     dated.branch_id,
     dated.month_start,
-    sum(case when flow_scope = 'external' and direction = 'credit' then amount else 0 end) as inflow,
-    sum(case when flow_scope = 'external' and direction = 'debit' then amount else 0 end) as outflow,
-    sum(case when flow_scope = 'external' and direction = 'credit' and is_other_bank then amount else 0 end)
+    -- rounded to the fen here, once, at the finest grain: every customer and branch total above is then a
+    -- sum of the same fen amounts, so the branch view and the customer view agree to the fen (a flow
+    -- converted from another currency carries more decimals, and rounding each mart's own sums differed)
+    {{ money("sum(case when flow_scope = 'external' and direction = 'credit' then amount else 0 end)") }} as inflow,
+    {{ money("sum(case when flow_scope = 'external' and direction = 'debit' then amount else 0 end)") }} as outflow,
+    {{ money("sum(case when flow_scope = 'external' and direction = 'credit' and is_other_bank then amount else 0 end)") }}
         as inflow_other_bank,
-    sum(case when flow_scope = 'external' and direction = 'debit' and is_other_bank then amount else 0 end)
+    {{ money("sum(case when flow_scope = 'external' and direction = 'debit' and is_other_bank then amount else 0 end)") }}
         as outflow_other_bank,
     count(*) as n_transactions,
     sum(case when is_customer_initiated then 1 else 0 end) as n_customer_transactions
