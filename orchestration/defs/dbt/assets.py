@@ -68,18 +68,11 @@ class DbtRunConfig(dg.Config):
     full_refresh: bool = False  # rebuild incremental models from scratch
 
 
-# Models dbt builds on the DuckDB target only (tag set in dbt_project.yml: the early warning). The manifest
-# is parsed for DuckDB; on another engine they are left out of the graph, so no step waits for a model that
-# engine never builds (a mart BI reads would otherwise hold the publication back).
-DUCKDB_ONLY_SELECTOR = "tag:duckdb_only"
-
-
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     dagster_dbt_translator=translator,
     project=dbt_project,
     partitions_def=monthly_partitions,
-    exclude=None if engine.uses_duckdb() else DUCKDB_ONLY_SELECTOR,
 )
 def branch_retention_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):
     window = context.partition_time_window if context.has_partition_key_range or context.has_partition_key else None
