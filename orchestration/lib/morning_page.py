@@ -116,7 +116,7 @@ class PageData:
             "AND b.special_customer_ids IS NOT NULL AND b.special_customer_ids <> '') "
             "SELECT ids.branch_id, c.customer_name_masked, c.service_tier, c.month_end_aum, c.monthly_avg_aum "
             "FROM ids JOIN marts.dim_customers AS c ON ids.customer_id = c.customer_id "
-            "ORDER BY ids.branch_id, c.month_end_aum DESC")
+            "ORDER BY ids.branch_id, c.month_end_aum DESC, c.customer_id")
         self.risk = self._risk(m)
 
     def _months_where(self) -> str:
