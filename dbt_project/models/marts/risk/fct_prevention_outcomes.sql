@@ -16,7 +16,7 @@ counted as (
         count(*) as customers_flagged,
         sum(case when is_call then 1 else 0 end) as flagged_calls,
         sum(case when is_call then 0 else 1 end) as flagged_counter_tasks,
-        sum(expected_loss) as expected_loss_flagged,
+        {{ typed('sum(expected_loss)', 'decimal(38, 2)') }} as expected_loss_flagged,
         sum(case when was_contacted then 1 when was_contacted is null then null else 0 end) as customers_contacted,
         sum(case when was_reached then 1 when was_reached is null then null else 0 end) as customers_reached,
         sum(case when was_reached is not null and is_outcome_known then 1 else 0 end) as customers_with_outcome,
