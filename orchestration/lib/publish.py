@@ -269,7 +269,7 @@ def render_pages_from_engine(warehouse: Path, publish_dir: Path, publication_id:
     from orchestration.lib import engine
 
     with engine.scratch_dir(warehouse.parent) as scratch:
-        source = scratch / "marts.duckdb"
+        source = scratch / "pages_source.duckdb"  # its catalog is named after the file: not "marts", the schema
         con = duckdb.connect(str(source))
         try:
             engine.copy_from_engine(con, MARTS_SCHEMA, scratch_near=scratch)
