@@ -103,6 +103,48 @@ def test_the_branch_page_puts_the_overloaded_in_red_and_money_in_wan():
     assert not UNMASKED_MOBILE.search(html)
 
 
+def test_the_risk_panel_lists_the_prevention_list_in_wan_and_the_staff_page_their_prevention_calls():
+    from orchestration.lib.morning_page import _environment, branch_view
+
+    data = _fake_data()
+    data.risk = {
+        "totals": [{"branch_id": "B1", "customers_at_risk": 2, "money_at_risk": 123456.0, "prevention_calls": 1}],
+        "top": [{"branch_id": "B1", "prevention_rank": 1, "customer_name_masked": "赵*", "service_tier": "wealth",
+                 "risk_reasons": "An open complaint", "expected_loss": 100000.0, "churn_risk_score": 0.4,
+                 "is_call": True, "due_date": "2026-11-06", "suggested_action": "Assign a contact",
+                 "staff_name_masked": "李**"},
+                {"branch_id": "B1", "prevention_rank": 2, "customer_name_masked": "钱*", "service_tier": "mass",
+                 "risk_reasons": "Salary or regular inflow stopped", "expected_loss": 23456.0,
+                 "churn_risk_score": 0.2, "is_call": False, "due_date": "2026-11-06", "suggested_action": "Review",
+                 "staff_name_masked": "李**"}],
+        "loop": [{"branch_id": "B1", "reached": 10, "reached_churned": 1, "not_reached": 20, "not_reached_churned": 6}],
+    }
+    data.prevention_calls = [{"staff_id": "S2", "branch_id": "B1", "call_date": "2026-11-03", "call_order": 1,
+                              "customer_name_masked": "赵*", "mobile_phone_masked": "139****0000",
+                              "service_tier": "wealth", "due_date": "2026-11-06", "is_after_due_date": False,
+                              "risk_reasons": "An open complaint", "suggested_action": "Assign a contact",
+                              "expected_loss": 100000.0}]
+    view = branch_view(data, {"branch_id": "B1", "branch_name": "西湖支行", "city": "杭州"})
+    risk = view["risk"]
+    assert (risk["customers_at_risk"], risk["money_at_risk_wan"], risk["prevention_calls"]) == (2, 12.35, 1)
+    assert [t["expected_loss_wan"] for t in risk["top"]] == [10.0, 2.35]
+    assert risk["loop"]["churn_rate_reached"] == 0.1 and risk["loop"]["churn_rate_not_reached"] == 0.3
+    assert abs(risk["loop"]["observed_save_rate"] - 0.2) < 1e-12
+    env = _environment()
+    html = env.get_template("branch.html").render(
+        v=view, charts={"flows": "", "churn": "", "lifecycle": ""}, generated="now", data_json="{}")
+    assert "预警模型尚未上线" not in html
+    assert re.findall(r'data-metric="money_at_risk">([^<]*)<', html) == ["12.35", "12.35"]
+    assert re.findall(r'data-metric="customers_at_risk">([^<]*)<', html) == ["2", "2"]
+    assert re.findall(r'data-metric="expected_loss">([^<]*)<', html) == ["10.00", "2.35"]
+    assert "Observational, not causal" in html and "赵*" in html
+    s1, s2 = view["staff"]
+    assert s1["prevention_calls"] == [] and [c["expected_loss_wan"] for c in s2["prevention_calls"]] == [10.0]
+    staff_html = env.get_template("staff.html").render(v=view, s=s2, generated="now", data_json="{}")
+    assert re.findall(r'data-prevention-call="([^"]*)"', staff_html) == ["2026-11-03/1"]
+    assert not UNMASKED_MOBILE.search(html + staff_html)
+
+
 # --- end to end: the published pages of the generated bank in headless Chromium ------------------------------
 
 def _serve(folder: Path):
@@ -234,6 +276,28 @@ def test_published_pages_show_the_marts_numbers_masked_and_offline(pipeline_run,
                     "WHERE staff_id = ? AND month_start = ?", [staff_id, month]).fetchone()
     assert (_shown(staff_dom, "contacts_planned"), _shown(staff_dom, "contacts_done"),
             _shown(staff_dom, "contacts_reached")) == tuple([f"{v or 0:,}"] for v in p)
+
+    # The risk panel (流失预警): the plan month's prevention list of the branch, as fct_prevention_flags has it.
+    plan_month = con.execute("SELECT min(month_start) FROM marts.fct_contact_plan WHERE is_plan_month").fetchone()[0]
+    at_risk, money = con.execute("SELECT count(*), coalesce(sum(expected_loss), 0) FROM marts.fct_prevention_flags "
+                                 "WHERE branch_id = ? AND month_start = ?", [branch, plan_month]).fetchone()
+    assert at_risk > 0  # the generated bank has customers on the list: the panel is not empty
+    assert _shown(branch_dom, "customers_at_risk") == [f"{at_risk:,}"] * 2
+    assert _shown(branch_dom, "money_at_risk") == [_wan(money)] * 2
+    top = con.execute("SELECT c.customer_name_masked, f.expected_loss FROM marts.fct_prevention_flags AS f "
+                      "JOIN marts.dim_customers AS c USING (customer_id) WHERE f.branch_id = ? AND f.month_start = ? "
+                      "ORDER BY f.expected_loss DESC, f.customer_id LIMIT 10", [branch, plan_month]).fetchall()
+    shown_top = _page_data(branch_dom)["risk"]["top"]
+    assert [(t["customer_name_masked"], t["expected_loss"]) for t in shown_top] == [(n, float(v)) for n, v in top]
+    assert _shown(branch_dom, "expected_loss") == [_wan(v) for _, v in top]
+    # Each staff page lists that person's prevention calls of the plan month, as the call list has them.
+    for person in pages.joinpath(branch, "staff").glob("*.html"):
+        shown = _page_data(person.read_text(encoding="utf-8"))["staff"]["prevention_calls"]
+        want = con.execute("SELECT call_date, call_order, customer_name_masked, expected_loss FROM marts.fct_daily_call_list "
+                           "WHERE staff_id = ? AND contact_reason = 'prevention' ORDER BY call_date, call_order",
+                           [person.stem]).fetchall()
+        assert [(c["call_date"], c["call_order"], c["customer_name_masked"], c["expected_loss"]) for c in shown] == [
+            (str(d), o, n, float(v)) for d, o, n, v in want]
 
     # Masked only: no mobile number in the clear on any page, and no raw name or phone of the extract.
     import csv

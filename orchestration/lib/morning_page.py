@@ -29,10 +29,14 @@ from orchestration.lib.metrics import Metrics
 
 TEMPLATES = Path(__file__).parent / "templates"
 WAN = 10_000  # 万元: the unit branch staff read money in
-RISK_TABLE = "fct_customer_risk_months"  # from the early-warning work; its panel fills in once it exists
+# The early warning's prevention list (docs/rules.md section 10); a publication made before those marts existed
+# has no such tables, and the risk panel says so.
+FLAGS_TABLE = "fct_prevention_flags"
+OUTCOMES_TABLE = "fct_prevention_outcomes"
+TOP_AT_RISK = 10  # customers listed per branch in the risk panel, highest expected loss first
 
-REASON_ZH = {"churn_rescue": "流失挽回 churn rescue", "maturity_reminder": "到期提醒 maturity reminder",
-             "routine": "例行维护 routine"}
+REASON_ZH = {"churn_rescue": "流失挽回 churn rescue", "prevention": "防流失 prevention",
+             "maturity_reminder": "到期提醒 maturity reminder", "routine": "例行维护 routine"}
 SUGGESTED_ACTION = {
     "maturity_reminder": "到期前7-15天联系,推荐续存或同类产品 Call before the maturity with a comparable offer.",
     "routine": "例行回访,了解需求 Routine check-in: ask what the customer needs next.",
@@ -100,7 +104,8 @@ class PageData:
         self.call_list = m.sql(
             "SELECT l.staff_id, l.branch_id, l.call_date, l.call_order, l.customer_id, l.customer_name_masked, "
             "l.mobile_phone_masked, l.service_tier, l.contact_reason, l.due_date, l.is_after_due_date, "
-            "l.monthly_avg_aum, e.recommended_action "
+            "l.monthly_avg_aum, coalesce(l.suggested_action, e.recommended_action) AS recommended_action, "
+            "l.risk_reasons, l.expected_loss "
             "FROM marts.fct_daily_call_list AS l "
             "LEFT JOIN marts.fct_churn_events AS e ON l.contact_reason = 'churn_rescue' "
             "AND l.contact_reference = e.churn_event_id "
@@ -117,26 +122,42 @@ class PageData:
             "SELECT ids.branch_id, c.customer_name_masked, c.service_tier, c.month_end_aum, c.monthly_avg_aum "
             "FROM ids JOIN marts.dim_customers AS c ON ids.customer_id = c.customer_id "
             "ORDER BY ids.branch_id, c.month_end_aum DESC, c.customer_id")
+        self.prevention_calls = m.sql(
+            "SELECT staff_id, branch_id, call_date, call_order, customer_name_masked, mobile_phone_masked, "
+            "service_tier, due_date, is_after_due_date, risk_reasons, suggested_action, expected_loss "
+            "FROM marts.fct_daily_call_list WHERE contact_reason = 'prevention' "
+            "ORDER BY staff_id, call_date, call_order")
         self.risk = self._risk(m)
 
     def _months_where(self) -> str:
         months = [x for x in (self.last_month, self.this_month) if x]
         return "{{ TimeDimension('metric_time', 'month') }} IN (" + ", ".join(f"'{x}'" for x in months) + ")"
 
-    def _risk(self, m: Metrics) -> list[dict] | None:
-        """The early-warning panel's rows when fct_customer_risk_months exists, else None (panel says so)."""
-        if not m.table_exists("marts", RISK_TABLE):
+    def _risk(self, m: Metrics) -> dict | None:
+        """The risk panel's rows when the prevention marts exist (built where the risk models are), else None
+        (the panel says so): per branch, the plan month's prevention list (customers at risk, their expected loss),
+        its top customers, and the outcome loop over the months whose outcome is known."""
+        if not (m.table_exists("marts", FLAGS_TABLE) and m.table_exists("marts", OUTCOMES_TABLE)):
             return None
-        columns = {r["column_name"] for r in m.sql(
-            f"SELECT column_name FROM information_schema.columns WHERE table_schema = 'marts' AND table_name = '{RISK_TABLE}'")}
-        money = next((c for c in ("expected_loss", "aum_at_risk") if c in columns), None)
-        branch = next((c for c in ("home_branch_id", "branch_id") if c in columns), None)
-        if not money or not branch or "month_start" not in columns:
-            return []
-        return m.sql(
-            f"SELECT {branch} AS branch_id, count(*) AS customers_at_risk, sum({money}) AS money_at_risk "
-            f"FROM marts.{RISK_TABLE} WHERE month_start = (SELECT max(month_start) FROM marts.{RISK_TABLE}) "
-            f"GROUP BY {branch}")
+        plan = f"DATE '{self.plan_month}'" if self.plan_month else "NULL"
+        totals = m.sql(
+            f"SELECT branch_id, count(*) AS customers_at_risk, sum(expected_loss) AS money_at_risk, "
+            f"sum(CASE WHEN is_call THEN 1 ELSE 0 END) AS prevention_calls "
+            f"FROM marts.{FLAGS_TABLE} WHERE month_start = {plan} GROUP BY branch_id")
+        top = m.sql(
+            f"SELECT branch_id, prevention_rank, customer_name_masked, service_tier, risk_reasons, expected_loss, "
+            f"churn_risk_score, is_call, due_date, suggested_action, staff_name_masked FROM ("
+            f" SELECT f.branch_id, f.prevention_rank, c.customer_name_masked, c.service_tier, f.risk_reasons, "
+            f" f.expected_loss, f.churn_risk_score, f.is_call, f.due_date, f.suggested_action, s.staff_name_masked, "
+            f" row_number() OVER (PARTITION BY f.branch_id ORDER BY f.expected_loss DESC, f.customer_id) AS branch_rank "
+            f" FROM marts.{FLAGS_TABLE} AS f JOIN marts.dim_customers AS c ON f.customer_id = c.customer_id "
+            f" LEFT JOIN marts.dim_staff AS s ON f.staff_id = s.staff_id WHERE f.month_start = {plan}) "
+            f"WHERE branch_rank <= {TOP_AT_RISK} ORDER BY branch_id, branch_rank")
+        loop = m.sql(
+            f"SELECT branch_id, sum(reached_with_outcome) AS reached, sum(reached_churned) AS reached_churned, "
+            f"sum(not_reached_with_outcome) AS not_reached, sum(not_reached_churned) AS not_reached_churned "
+            f"FROM marts.{OUTCOMES_TABLE} WHERE NOT is_plan_month GROUP BY branch_id")
+        return {"totals": totals, "top": top, "loop": loop}
 
 
 def _one(rows: list[dict], **match) -> dict:
@@ -156,6 +177,9 @@ def _staff_view(data: PageData, person: dict) -> dict:
          "suggested_action": c["recommended_action"] or SUGGESTED_ACTION.get(c["contact_reason"], ""),
          "aum_wan": wan(c["monthly_avg_aum"])}
         for c in data.call_list if c["staff_id"] == sid]
+    prevention = [{**c, "tier_label": TIER_ZH.get(c["service_tier"], c["service_tier"]),
+                   "expected_loss_wan": wan(c["expected_loss"])}
+                  for c in getattr(data, "prevention_calls", []) if c["staff_id"] == sid]
     contacts = {
         label: _one(data.contacts, staff=sid, metric_time__month=month_start)
         for label, month_start in (("as_of_month", data.this_month), ("plan_month", data.plan_month)) if month_start}
@@ -170,6 +194,7 @@ def _staff_view(data: PageData, person: dict) -> dict:
         "contacts": {k: {"planned": v.get("contacts_planned") or 0, "done": v.get("contacts_done") or 0,
                          "reached": v.get("contacts_reached") or 0} for k, v in contacts.items()},
         "call_list": calls,
+        "prevention_calls": prevention,
         "counter_tasks": [t for t in data.counter_tasks if t["responsible_staff_id"] == sid],
         "quality": _one(data.quality, contact_quality_row__level="staff", staff=sid),
     }
@@ -208,7 +233,7 @@ def branch_view(data: PageData, branch: dict) -> dict:
     quality = _one(data.quality, contact_quality_row__level="branch", branch=bid)
     staff = [_staff_view(data, p) for p in data.staff if p["branch_id"] == bid]
     this = kpis(data.this_month)
-    risk = None if data.risk is None else _one(data.risk, branch_id=bid)
+    risk = None if data.risk is None else _risk_view(data.risk, bid)
     return {
         "branch": branch, "today": data.today, "this_month": _month(data.this_month),
         "last_month": _month(data.last_month) if data.last_month else None, "plan_month": _month(data.plan_month or ""),
@@ -226,8 +251,29 @@ def branch_view(data: PageData, branch: dict) -> dict:
                     "aum_nobody_can_call_wan": wan(quality.get("aum_nobody_can_call") or 0)},
         "counter_tasks": [{**t, "aum_wan": wan(t["monthly_avg_aum"])} for t in data.counter_tasks if t["branch_id"] == bid],
         "staff": staff,
-        "risk": None if risk is None else {"customers_at_risk": risk.get("customers_at_risk") or 0,
-                                           "money_at_risk_wan": wan(risk.get("money_at_risk") or 0)},
+        "risk": risk,
+    }
+
+
+def _rate(churned, known) -> float | None:
+    return None if not known else (churned or 0) / known
+
+
+def _risk_view(risk: dict, bid: str) -> dict:
+    """The branch's risk panel: the plan month's prevention list and the outcome loop (observational)."""
+    totals = _one(risk["totals"], branch_id=bid)
+    loop = _one(risk["loop"], branch_id=bid)
+    reached, not_reached = _rate(loop.get("reached_churned"), loop.get("reached")), _rate(
+        loop.get("not_reached_churned"), loop.get("not_reached"))
+    return {
+        "customers_at_risk": totals.get("customers_at_risk") or 0,
+        "prevention_calls": totals.get("prevention_calls") or 0,
+        "money_at_risk_wan": wan(totals.get("money_at_risk") or 0),
+        "top": [{**t, "expected_loss_wan": wan(t["expected_loss"]), "tier_label": TIER_ZH.get(t["service_tier"], t["service_tier"])}
+                for t in risk["top"] if t["branch_id"] == bid],
+        "loop": {"reached": loop.get("reached") or 0, "not_reached": loop.get("not_reached") or 0,
+                 "churn_rate_reached": reached, "churn_rate_not_reached": not_reached,
+                 "observed_save_rate": None if reached is None or not_reached is None else not_reached - reached},
     }
 
 

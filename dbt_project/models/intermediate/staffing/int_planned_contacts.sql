@@ -1,9 +1,11 @@
 {#- One row per planned contact per month (the article's step 3): routine contacts by the tier's
     cadence (tier_roles.contacts_per_month; below one a month, e.g. mass's one a quarter, customers take
     turns by month), churn rescue for every non-special churn event of the previous months
-    (var churn_rescue_lookback_months), and maturity reminders 7-15 days before a time-deposit or
-    wealth-product maturity. Each has the earliest day to make it and the day it is due.
-    Customers with a special (intermediary) churn event are left out: they are never chased. -#}
+    (var churn_rescue_lookback_months), prevention calls for the highest expected losses the capacity
+    holds after rescue (int_prevention_contacts; none where the risk models are disabled), and maturity
+    reminders 7-15 days before a time-deposit or wealth-product maturity (a maturity a prevention call is
+    about gets that call instead, with the risk's reasons). Each has the earliest day to make it and the
+    day it is due. Customers with a special (intermediary) churn event are left out: they are never chased. -#}
 with assignments as (
     select * from {{ ref('int_assignment_months') }}
 ),
@@ -24,6 +26,10 @@ months as (
 
 tier_roles as (
     select * from {{ ref('tier_roles') }}
+),
+
+prevention as (
+    select * from {{ ref('int_prevention_contacts') }}
 ),
 
 do_not_chase as (
@@ -61,7 +67,7 @@ routine as (
         eligible.staff_id,
         eligible.monthly_avg_aum,
         'routine' as contact_reason,
-        3 as priority,
+        4 as priority,
         {{ dbt.concat(["'routine-'", dbt.cast('numbers.generated_number', api.Column.translate_type('string'))]) }} as contact_reference,
         -- the k-th of n contacts a month is due at the end of the k-th n-th of the month's working days
         cast(floor((numbers.generated_number - 1) * eligible.working_days_in_month
@@ -69,7 +75,8 @@ routine as (
         cast(ceiling(numbers.generated_number * eligible.working_days_in_month
             / greatest(round(eligible.contacts_per_month), 1)) as integer) as due_working_day,
         cast(null as date) as earliest_date,
-        cast(null as date) as due_date
+        cast(null as date) as due_date,
+        {{ no_risk_columns() }}
     from eligible
     inner join numbers
         on numbers.generated_number <= greatest(round(eligible.contacts_per_month), 1)
@@ -91,13 +98,12 @@ rescue as (
         1 as earliest_working_day,
         {{ var('churn_rescue_due_working_days') }} as due_working_day,
         cast(null as date) as earliest_date,
-        cast(null as date) as due_date
+        cast(null as date) as due_date,
+        {{ no_risk_columns() }}
     from eligible
     inner join {{ ref('int_churn_events') }} as events
         on eligible.customer_id = events.customer_id
-        and not events.exclude_from_retention
-        and events.event_month < eligible.month_start
-        and events.event_month >= cast({{ dbt.dateadd('month', -var('churn_rescue_lookback_months'), 'eligible.month_start') }} as date)
+        and {{ is_churn_rescue_event('events', 'eligible.month_start') }}
 ),
 
 maturing as (
@@ -121,17 +127,45 @@ reminders as (
         eligible.staff_id,
         eligible.monthly_avg_aum,
         'maturity_reminder' as contact_reason,
-        2 as priority,
+        3 as priority,
         maturing.account_id as contact_reference,
         cast(null as integer) as earliest_working_day,
         cast(null as integer) as due_working_day,
         greatest(maturing.window_start, eligible.first_day) as earliest_date,
-        least(maturing.window_end, eligible.last_day) as due_date
+        least(maturing.window_end, eligible.last_day) as due_date,
+        {{ no_risk_columns() }}
     from eligible
     inner join maturing
         on eligible.customer_id = maturing.customer_id
         -- the reminder belongs to the month its due day falls in
         and maturing.window_end between eligible.first_day and eligible.last_day
+    -- the maturity a prevention call is about: that call replaces the reminder
+    left join prevention
+        on eligible.customer_id = prevention.customer_id
+        and eligible.month_start = prevention.month_start
+        and maturing.maturity_date = prevention.next_maturity_date
+    where prevention.customer_id is null
+),
+
+prevention_dated as (
+    select
+        month_start,
+        customer_id,
+        home_branch_id,
+        staff_id,
+        monthly_avg_aum,
+        contact_reason,
+        priority,
+        contact_reference,
+        cast(null as integer) as earliest_working_day,
+        cast(null as integer) as due_working_day,
+        earliest_date,
+        due_date,
+        expected_loss,
+        risk_reason_codes,
+        risk_reasons,
+        suggested_action
+    from prevention
 ),
 
 contacts as (
@@ -140,6 +174,8 @@ contacts as (
     select * from rescue
     union all
     select * from reminders
+    union all
+    select * from prevention_dated
 ),
 
 -- working-day numbers to dates and back
@@ -154,7 +190,11 @@ dated as (
         contacts.priority,
         contacts.contact_reference,
         coalesce(contacts.earliest_date, earliest_day.calendar_date) as earliest_date,
-        coalesce(contacts.due_date, due_day.calendar_date) as due_date
+        coalesce(contacts.due_date, due_day.calendar_date) as due_date,
+        contacts.expected_loss,
+        contacts.risk_reason_codes,
+        contacts.risk_reasons,
+        contacts.suggested_action
     from contacts
     left join working_days as earliest_day
         on earliest_day.month_start = contacts.month_start

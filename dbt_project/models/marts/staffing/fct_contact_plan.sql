@@ -1,5 +1,5 @@
 {#- One row per staff member per month (the window's months and the plan month): contacts planned by
-    reason (routine cadence, churn rescue, maturity reminders), how many are calls and how many counter
+    reason (routine cadence, churn rescue, prevention, maturity reminders), how many are calls and how many counter
     tasks (no usable phone), the month's call capacity, and the contacts actually made (contact_logs):
     planned vs done. -#}
 with contacts as (
@@ -31,6 +31,7 @@ planned as (
         count(*) as planned_contacts,
         sum(case when contact_reason = 'routine' then 1 else 0 end) as routine_contacts,
         sum(case when contact_reason = 'churn_rescue' then 1 else 0 end) as churn_rescue_contacts,
+        sum(case when contact_reason = 'prevention' then 1 else 0 end) as prevention_contacts,
         sum(case when contact_reason = 'maturity_reminder' then 1 else 0 end) as maturity_reminders,
         sum(case when has_usable_phone then 1 else 0 end) as planned_calls,
         sum(case when has_usable_phone then 0 else 1 end) as counter_tasks
@@ -60,6 +61,7 @@ select
     coalesce(planned.planned_contacts, 0) as planned_contacts,
     coalesce(planned.routine_contacts, 0) as routine_contacts,
     coalesce(planned.churn_rescue_contacts, 0) as churn_rescue_contacts,
+    coalesce(planned.prevention_contacts, 0) as prevention_contacts,
     coalesce(planned.maturity_reminders, 0) as maturity_reminders,
     coalesce(planned.planned_calls, 0) as planned_calls,
     coalesce(planned.counter_tasks, 0) as counter_tasks,

@@ -21,6 +21,7 @@ blocked as (
         contacts.customer_id,
         count(*) as blocked_contacts,
         max(case when contacts.contact_reason = 'churn_rescue' then 1 else 0 end) = 1 as has_churn_rescue,
+        max(case when contacts.contact_reason = 'prevention' then 1 else 0 end) = 1 as has_prevention,
         max(case when contacts.contact_reason = 'maturity_reminder' then 1 else 0 end) = 1 as has_maturity_reminder,
         min(contacts.staff_id) as responsible_staff_id
     from {{ ref('int_planned_contacts') }} as contacts
@@ -44,6 +45,7 @@ select
     blocked.responsible_staff_id,
     coalesce(blocked.blocked_contacts, 0) as blocked_contacts,
     coalesce(blocked.has_churn_rescue, false) as has_churn_rescue,
+    coalesce(blocked.has_prevention, false) as has_prevention,
     coalesce(blocked.has_maturity_reminder, false) as has_maturity_reminder
 from customers
 left join do_not_chase on customers.customer_id = do_not_chase.customer_id

@@ -1,9 +1,11 @@
 {#- One row per staff member per working day per customer to call, for the plan month: the article's
     step 3, contacts turned into each person's daily list, most urgent first (call_order 1).
     Scheduling: a churn rescue on the month's first working day (due within
-    var churn_rescue_due_working_days); a maturity reminder on the first working day of its window
-    (7-15 days before the maturity); routine contacts spread evenly over the month's working days in
-    the order they fall due. Customers without a usable phone are counter tasks instead
+    var churn_rescue_due_working_days); a prevention call (a high expected loss in the early warning) on
+    the first working day of its window (7-15 days before the maturity it is about, else its slot in the
+    first var prevention_due_working_days working days), with the risk's reasons and suggested action; a
+    maturity reminder on the first working day of its window (7-15 days before the maturity); routine
+    contacts spread evenly over the month's working days in the order they fall due. Customers without a usable phone are counter tasks instead
     (fct_counter_tasks); special (intermediary) customers never appear. -#}
 with plan as (
     select * from {{ ref('int_plan_month') }}
@@ -89,8 +91,8 @@ select
     working_days.calendar_date as call_date,
     row_number() over (
         partition by scheduled.staff_id, working_days.calendar_date
-        order by scheduled.priority, scheduled.due_date, scheduled.monthly_avg_aum desc, scheduled.customer_id,
-            scheduled.contact_reference
+        order by scheduled.priority, scheduled.due_date, coalesce(scheduled.expected_loss, 0) desc,
+            scheduled.monthly_avg_aum desc, scheduled.customer_id, scheduled.contact_reference
     ) as call_order,
     scheduled.customer_id,
     customers.customer_name_masked,
@@ -102,7 +104,12 @@ select
     scheduled.contact_reference,
     scheduled.due_date,
     working_days.calendar_date > scheduled.due_date as is_after_due_date,
-    scheduled.monthly_avg_aum
+    scheduled.monthly_avg_aum,
+    -- prevention calls: what the early warning saw and what to do (null for the other reasons)
+    scheduled.expected_loss,
+    scheduled.risk_reason_codes,
+    scheduled.risk_reasons,
+    scheduled.suggested_action
 from scheduled
 inner join working_days
     on scheduled.month_start = working_days.month_start

@@ -21,6 +21,7 @@ working_days as (
 calls as (
     select staff_id, call_date, count(*) as planned_calls,
         sum(case when contact_reason = 'churn_rescue' then 1 else 0 end) as churn_rescue_calls,
+        sum(case when contact_reason = 'prevention' then 1 else 0 end) as prevention_calls,
         sum(case when contact_reason = 'maturity_reminder' then 1 else 0 end) as maturity_reminder_calls,
         sum(case when contact_reason = 'routine' then 1 else 0 end) as routine_calls
     from {{ ref('fct_daily_call_list') }}
@@ -34,6 +35,7 @@ select
     working_days.calendar_date as work_date,
     coalesce(calls.planned_calls, 0) as planned_calls,
     coalesce(calls.churn_rescue_calls, 0) as churn_rescue_calls,
+    coalesce(calls.prevention_calls, 0) as prevention_calls,
     coalesce(calls.maturity_reminder_calls, 0) as maturity_reminder_calls,
     coalesce(calls.routine_calls, 0) as routine_calls,
     staff.daily_capacity,
