@@ -167,9 +167,21 @@ def _dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: D
     # built from (macros/incremental/build_state.sql), so a dbt-only run is as right as this one.
     invocation = dbt.cli(build_args(vars_, config.full_refresh), context=context)
     try:
-        yield from with_table_metadata(invocation)
-        if monthly:
+        if not monthly:
+            yield from with_table_metadata(invocation)
+            return
+        built, error = [], None
+        try:
+            built.extend(with_table_metadata(invocation))
+        except Exception as exc:  # a failed build: what it built, then its error
+            error = exc
+        # The months already held first, so each model's latest materialization is this build's own (with
+        # its row count and columns).
+        if error is None:
             yield from _months_held(context, invocation)
+        yield from built
+        if error is not None:
+            raise error
     finally:
         _release_duckdb()
 
@@ -181,7 +193,7 @@ def _months_held(context: dg.AssetExecutionContext, invocation) -> list[dg.Asset
     adapter = invocation.adapter
     if adapter is None or engine.target() not in ("duckdb", "postgres"):
         return []
-    keys = set(monthly_partitions.get_partition_keys())
+    keys = set(monthly_partitions.get_partition_keys()) - set(context.partition_keys)  # this run's: its outputs
     events = []
     for key in context.selected_asset_keys:
         props = _model_node(invocation.manifest, key)
@@ -197,7 +209,8 @@ def _months_held(context: dg.AssetExecutionContext, invocation) -> list[dg.Asset
         for month in sorted(held - recorded):
             events.append(dg.AssetMaterialization(
                 asset_key=key, partition=month,
-                description="held by the table: built by an earlier run than this partition's",
+                description="held by the table, built by a build that covered more months than its run's "
+                        "partition (a first build, a full refresh or a catch-up builds every month from its first on)",
                 metadata={"recorded_by_run": context.run_id}))
     if events:
         context.log.info(f"recorded {len(events)} model-months the monthly models already held")
