@@ -21,15 +21,13 @@ from orchestration.defs.quality.checks import quality_checks
 from orchestration.defs.reference.assets import data_window, working_days
 from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.risk.assets import risk_model_asset
-from orchestration.lib import engine, settings
+from orchestration.lib import settings
 
 # dbt runs as a subprocess and reads the warehouse path from the environment: give it the same file.
 os.environ.setdefault(settings.WAREHOUSE_ENV, str(settings.warehouse_path()))
 
 defs = dg.Definitions(
-    # the early warning's model is fitted on the DuckDB target only (its dbt models are DuckDB-only too)
-    assets=[*raw_assets, data_window, working_days, *dbt_asset_defs,
-            *([risk_model_asset] if engine.uses_duckdb() else []), published_marts],
+    assets=[*raw_assets, data_window, working_days, *dbt_asset_defs, risk_model_asset, published_marts],
     asset_checks=[*quality_checks, *freshness_checks],
     jobs=[ingest_job, transform_job, main_job],
     schedules=[daily_refresh],

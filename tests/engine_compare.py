@@ -105,10 +105,6 @@ def compare_marts(con, expected: str = "expected", actual: str = "actual", schem
     return problems
 
 
-# Marts built on the DuckDB target only for now (dbt_project.yml: models/*/risk are enabled on DuckDB only).
-DUCKDB_ONLY_MARTS = ("fct_customer_risk_months", "fct_risk_model_evaluation")
-
-
 def compare_files(expected_file: str, actual_file: str, schema: str = "marts", skip: tuple[str, ...] = ()) -> list[str]:
     con = duckdb.connect()
     try:

@@ -21,7 +21,7 @@ import duckdb
 import pytest
 
 from orchestration.lib import settings
-from tests.engine_compare import DUCKDB_ONLY_MARTS, compare_files
+from tests.engine_compare import compare_files
 
 N_CUSTOMERS = 300
 N_MONTHS = 6
@@ -106,17 +106,16 @@ def _same_marts_as_duckdb(bank: Path, target: str, env_extra: dict, copy_marts, 
         copied = copy_marts(con)
     finally:
         con.close()
-    # every mart the project defines but the DuckDB-only ones
-    marts = {p.stem for p in (Path(settings.DBT_PROJECT_DIR) / "models" / "marts").rglob("*.sql")} - set(DUCKDB_ONLY_MARTS)
+    marts = {p.stem for p in (Path(settings.DBT_PROJECT_DIR) / "models" / "marts").rglob("*.sql")}
     assert set(copied) == marts, sorted(set(copied) ^ marts)  # every mart the project defines, no other
     assert sum(copied.values()) > 0
-    assert compare_files(str(bank / "duckdb" / "warehouse.duckdb"), str(engine_copy), skip=DUCKDB_ONLY_MARTS) == []
+    assert compare_files(str(bank / "duckdb" / "warehouse.duckdb"), str(engine_copy)) == []
 
     # what BI tools read is the same too: the published marts, and the publication's list of them with their
-    # row counts (its ids and times aside; the DuckDB-only marts are published on DuckDB only)
+    # row counts (its ids and times aside)
     published = [bank / name / "published" / "serving" / "marts.duckdb" for name in runs]
     assert published[1].exists(), f"the {target} run published nothing"
-    assert compare_files(*map(str, published), schema="main", skip=(*DUCKDB_ONLY_MARTS, "_publication")) == []
+    assert compare_files(*map(str, published), schema="main", skip=("_publication",)) == []
     listed = []
     for file in published:
         pub = duckdb.connect(str(file), read_only=True)
@@ -124,7 +123,7 @@ def _same_marts_as_duckdb(bank: Path, target: str, env_extra: dict, copy_marts, 
             listed.append(pub.execute("SELECT mart, row_count FROM _publication ORDER BY mart").fetchall())
         finally:
             pub.close()
-    assert [row for row in listed[0] if row[0] not in DUCKDB_ONLY_MARTS] == listed[1]
+    assert listed[0] == listed[1]
     assert {mart for mart, _ in listed[1]} == marts
 
     wh = duckdb.connect(str(bank / target / "warehouse.duckdb"), read_only=True)

@@ -125,7 +125,7 @@ def _pg_create_types(cur, schema: str, table: str) -> list[tuple[str, str]]:
 
 
 @contextmanager
-def _scratch_dir(near: Path):
+def scratch_dir(near: Path):
     """A temporary folder inside the warehouse folder (the disk the data lives on), removed afterwards."""
     near.mkdir(parents=True, exist_ok=True)
     path = Path(tempfile.mkdtemp(prefix=".engine-copy-", dir=near))
@@ -147,7 +147,7 @@ def load_into_postgres(warehouse: Path, tables=ENGINE_TABLES) -> dict[str, int]:
     duck = duckdb.connect(str(warehouse), read_only=True)
     pg = pg_connect()
     try:
-        with _scratch_dir(warehouse.parent) as scratch, pg.cursor() as cur:
+        with scratch_dir(warehouse.parent) as scratch, pg.cursor() as cur:
             for schema, table in tables:
                 columns = _duck_columns(duck, schema, table)
                 if not columns:
@@ -208,7 +208,7 @@ def copy_from_postgres(duck, schema: str, tables: list[str] | None = None, into_
     duck.execute(f"CREATE SCHEMA IF NOT EXISTS {_q(into_schema)}")
     pg = pg_connect()
     try:
-        with _scratch_dir(scratch_near or Path(tempfile.gettempdir())) as scratch, pg.cursor() as cur:
+        with scratch_dir(scratch_near or Path(tempfile.gettempdir())) as scratch, pg.cursor() as cur:
             for table in tables:
                 columns = [(c, _pg_to_duckdb(t, p, s)) for c, t, p, s in _pg_columns(cur, schema, table)]
                 if not columns:
@@ -415,12 +415,13 @@ def copy_from_spark(duck, schema: str, tables: list[str] | None = None, into_sch
 
 # --- Any engine ---------------------------------------------------------------------------------------------
 
-def load_into_engine(warehouse: Path) -> dict[str, int]:
-    """Copy the tables dbt reads into the target engine (nothing to do on DuckDB)."""
+def load_into_engine(warehouse: Path, tables=ENGINE_TABLES) -> dict[str, int]:
+    """Copy tables of a DuckDB file (default: those dbt reads from the working warehouse) into the target
+    engine (nothing to do on DuckDB)."""
     if target() == "postgres":
-        return load_into_postgres(warehouse)
+        return load_into_postgres(warehouse, tables)
     if target() == "spark":
-        return load_into_spark(warehouse)
+        return load_into_spark(warehouse, tables)
     return {}
 
 

@@ -72,12 +72,6 @@ class DbtRunConfig(dg.Config):
     full_refresh: bool = False  # rebuild incremental models from scratch
 
 
-# Models dbt builds on the DuckDB target only (tag set in dbt_project.yml: the early warning). The manifest
-# is parsed for DuckDB; on another engine they are left out of the graph, so no step waits for a model that
-# engine never builds (a mart BI reads would otherwise hold the publication back).
-DUCKDB_ONLY_SELECTOR = "tag:duckdb_only"
-
-
 # The dbt models rebuilt by month (tag `monthly` in their config): the incremental models that read the
 # transactions. They are the only partitioned assets; every other model is a table or view rebuilt whole.
 MONTHLY_TAG = "monthly"
@@ -247,8 +241,7 @@ def monthly_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, c
     manifest=dbt_project.manifest_path,
     dagster_dbt_translator=translator,
     project=dbt_project,
-    # the monthly models are the other op's; on another engine than DuckDB, the DuckDB-only ones too
-    exclude=f"tag:{MONTHLY_TAG}" if engine.uses_duckdb() else f"tag:{MONTHLY_TAG} {DUCKDB_ONLY_SELECTOR}",
+    exclude=f"tag:{MONTHLY_TAG}",  # the monthly models are the other op's
     name=MAIN_OP,
 )
 def branch_retention_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):

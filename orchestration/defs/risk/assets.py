@@ -5,13 +5,15 @@ and seeds.risk_rule_weights, and writes risk.risk_model_coefficients and risk.ri
 the marts fct_customer_risk_months and fct_risk_model_evaluation read (the translator maps source risk.<table>
 to this asset's keys, so Dagster runs dbt, then this, then the rest of dbt)."""
 
+from pathlib import Path
+
 import dagster as dg
 import duckdb
 import yaml
 
 from orchestration.defs.dbt.assets import branch_retention_dbt_assets
 from orchestration.defs.resources import WarehouseResource
-from orchestration.lib import risk_model, settings
+from orchestration.lib import engine, risk_model, settings
 
 FEATURES_KEY = dg.AssetKey(["intermediate", "int_customer_risk_features"])
 RULE_WEIGHTS_KEY = dg.AssetKey(["seeds", "risk_rule_weights"])
@@ -33,12 +35,28 @@ def risk_settings() -> risk_model.RiskSettings:
 
 
 def fit_in_warehouse(warehouse_path, context=None) -> risk_model.RiskModel:
-    """Fit and back-test on the features in the DuckDB warehouse; write the two risk tables where dbt reads them
-    (the risk models are built on the DuckDB target only for now: see risk_model_asset)."""
+    """Fit and back-test on the features the engine built; write the two risk tables where dbt reads them.
+
+    On DuckDB that is the warehouse file itself. On PostgreSQL and Spark the features and the rule weights
+    are copied out of the engine into a scratch DuckDB file beside the warehouse (removed afterwards), the
+    model is fitted there, and the two tables are loaded into the engine's `risk` schema the way the raw
+    tables are: the same rows in the same order give the same fit on every engine."""
     conf = risk_settings()
-    with duckdb.connect(str(warehouse_path)) as con:
-        model = risk_model.train_and_evaluate(con, conf)
-        risk_model.write_tables(con, model)
+    if engine.uses_duckdb():
+        with duckdb.connect(str(warehouse_path)) as con:
+            model = risk_model.train_and_evaluate(con, conf)
+            risk_model.write_tables(con, model)
+        return model
+    warehouse_path = Path(warehouse_path)
+    with engine.scratch_dir(warehouse_path.parent) as scratch:
+        copy = scratch / "risk_model.duckdb"
+        with duckdb.connect(str(copy)) as con:
+            for key in (FEATURES_KEY, RULE_WEIGHTS_KEY):
+                schema, table = key.path
+                engine.copy_from_engine(con, schema, [table], scratch_near=scratch)
+            model = risk_model.train_and_evaluate(con, conf)
+            risk_model.write_tables(con, model)
+        engine.load_into_engine(copy, tables=[tuple(key.path) for key in (COEFFICIENTS_KEY, EVALUATION_KEY)])
     return model
 
 
