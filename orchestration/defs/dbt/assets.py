@@ -114,12 +114,13 @@ def with_table_metadata(invocation):
     """The dbt build's events with row counts (tables; views are not counted) and column schemas on each
     model's and seed's materialization: dagster-dbt's fetchers, through the dbt adapter, once dbt has finished
     (DuckDB admits no reader beside dbt's writer, so dagster-dbt waits for it there anyway). On DuckDB and
-    PostgreSQL; on Spark the adapter would start a second Spark session beside the build's (the embedded
-    metastore admits one JVM), so the events go as they are. No column lineage: it parses every model's SQL
+    PostgreSQL. On Spark the adapter would start a second Spark session beside the build's (the embedded
+    metastore admits one JVM), so the tables' own Parquet files are read instead, by DuckDB, as each model is
+    built (with_spark_table_metadata; views get neither). No column lineage: it parses every model's SQL
     and reads every parent's columns again, for a graph the asset lineage already shows."""
     events = invocation.stream()
-    if engine.target() not in ("duckdb", "postgres"):
-        yield from events
+    if engine.target() == "spark":
+        yield from (with_spark_table_metadata(invocation.manifest, event) for event in events)
         return
     done, error = [], None
     try:
@@ -139,6 +140,32 @@ def with_table_metadata(invocation):
     yield from (e for e in done if not isinstance(e, (dg.Output, dg.AssetMaterialization)))
     if error is not None:
         raise error
+
+
+def with_spark_table_metadata(manifest: Mapping[str, Any], event):
+    """A dbt event on Spark with the row count and column schema of the table it materialized, read from the
+    table's Parquet files (engine.spark_table_stats: types as DuckDB reads them; descriptions from the dbt
+    docs). Views, tests and a table without files go as they are; a failed read only loses the metadata."""
+    if not isinstance(event, (dg.Output, dg.AssetMaterialization)) or "unique_id" not in event.metadata:
+        return event
+    node = manifest["nodes"].get(event.metadata["unique_id"].value)
+    if not node or node.get("config", {}).get("materialized") == "view":
+        return event
+    try:
+        stats = engine.spark_table_stats(node["schema"], node.get("alias") or node["name"])
+    except Exception as exc:  # the metadata is for the UI: never fail a build for it
+        dg.get_dagster_logger().warning(f"no row count for {node['unique_id']}: {exc}")
+        return event
+    if stats is None:
+        return event
+    rows, columns = stats
+    docs = node.get("columns") or {}
+    schema = dg.TableSchema(columns=[dg.TableColumn(name, type_, description=(docs.get(name) or {}).get("description"))
+                                     for name, type_ in columns])
+    # the keys dagster-dbt's fetchers write (TableMetadataSet's)
+    return event.with_metadata({**event.metadata, "dagster/row_count": dg.MetadataValue.int(rows),
+                                "dagster/column_schema": dg.MetadataValue.table_schema(schema),
+                                "dagster/storage_kind": "spark"})
 
 
 def _release_duckdb() -> None:
@@ -190,8 +217,7 @@ def _months_held(context: dg.AssetExecutionContext, invocation) -> list[dg.Asset
     """A materialization for each month a monthly model holds that Dagster has none for: the months an earlier
     build made (a first build, a full refresh, a catch-up, a dbt run outside Dagster), so no month reads
     "missing" that the table holds. Read from the column its config names (meta month_column)."""
-    adapter = invocation.adapter
-    if adapter is None or engine.target() not in ("duckdb", "postgres"):
+    if invocation.adapter is None and engine.target() != "spark":
         return []
     keys = set(monthly_partitions.get_partition_keys()) - set(context.partition_keys)  # this run's: its outputs
     events = []
@@ -200,11 +226,7 @@ def _months_held(context: dg.AssetExecutionContext, invocation) -> list[dg.Asset
         column = (props or {}).get("config", {}).get("meta", {}).get("month_column")
         if not column:
             continue
-        sql = (f"select distinct cast(date_trunc('month', {column}) as date) as month_start "
-               f"from {props['relation_name']}")
-        with adapter.connection_named(f"months_{props['name']}"):
-            _, table = adapter.execute(sql, fetch=True)
-        held = {f"{row[0]:%Y-%m-%d}" for row in table if row[0] is not None} & keys
+        held = _months_in_table(invocation, props, column) & keys
         recorded = context.instance.get_materialized_partitions(key)
         for month in sorted(held - recorded):
             events.append(dg.AssetMaterialization(
@@ -215,6 +237,28 @@ def _months_held(context: dg.AssetExecutionContext, invocation) -> list[dg.Asset
     if events:
         context.log.info(f"recorded {len(events)} model-months the monthly models already held")
     return events
+
+
+def _months_in_table(invocation, props: Mapping[str, Any], column: str) -> set[str]:
+    """The months (YYYY-MM-01) a monthly model's table holds, by its month column: through the dbt adapter on
+    DuckDB and PostgreSQL; on Spark from the table's Parquet files, by DuckDB (no second Spark session)."""
+    months = f"select distinct cast(date_trunc('month', {column}) as date) as month_start from "
+    if engine.target() == "spark":
+        import duckdb
+
+        source = engine.spark_table_source(props["schema"], props.get("alias") or props["name"])
+        if source is None:
+            return set()
+        con = duckdb.connect()
+        try:
+            con.execute("SET TimeZone = 'Asia/Shanghai'")  # a timestamp column's month in bank time
+            table = con.execute(months + source).fetchall()
+        finally:
+            con.close()
+    else:
+        with invocation.adapter.connection_named(f"months_{props['name']}"):
+            _, table = invocation.adapter.execute(months + props["relation_name"], fetch=True)
+    return {f"{row[0]:%Y-%m-%d}" for row in table if row[0] is not None}
 
 
 def _model_node(manifest: Mapping[str, Any], key: dg.AssetKey) -> Mapping[str, Any] | None:
