@@ -225,7 +225,7 @@ def test_screenshots_of_the_asset_graph_a_mart_a_check_and_the_quality_report(da
 
     graph = _open(tmp_path, f"{dagster_ui}/asset-groups", shots / "dagster_asset_graph.png")
     assert "Global asset lineage" in graph
-    for group in ("raw", "staging", "customers", "churn", "lifecycle", "staffing", "branches", "quality"):
+    for group in ("raw", "staging", "customers", "churn", "lifecycle", "staffing", "branches", "quality", "risk"):
         assert re.search(rf"\b{group}\b", graph), group
 
     rows = con.execute("SELECT count(*) FROM marts.fct_customer_months").fetchone()[0]
