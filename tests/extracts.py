@@ -490,6 +490,18 @@ def no_staff(root: Path) -> Extract:
     return Extract("no_staff", landing, bank, {})
 
 
+def no_transactions(root: Path) -> Extract:
+    """A first delivery before any money moved: branches, staff, customers and accounts, and a transactions file
+    with its header only. No month has data yet, so the monthly marts are empty; the run still publishes."""
+    first = date(2026, 7, 1)
+    bank = Bank(67)
+    branch_ids = [bank.branch("B1", "西湖支行")]
+    populate(bank, branch_ids, 20, first, 2)
+    close_window(bank, date(2026, 8, 31))
+    landing = bank.write(root / "landing", header_only=("transactions",))
+    return Extract("no_transactions", landing, bank, {})
+
+
 # --- 7. foreign currency ---------------------------------------------------------------------------------
 FX_RATES = {
     # rate dates on no fixed schedule: a month converts at the latest rate on or before its period end

@@ -49,6 +49,7 @@ RUNS = {
     "no_contacts_no_complaints": (extracts.no_contacts_no_complaints, []),
     "no_contacts_no_complaints_absent": (partial(extracts.no_contacts_no_complaints, absent=True), []),
     "no_staff": (extracts.no_staff, []),
+    "no_transactions": (extracts.no_transactions, []),
     "foreign_currency": (extracts.foreign_currency, []),
 }
 
@@ -420,6 +421,17 @@ def test_no_staff_leaves_every_customer_unassigned(run_extract):
     assert len(branch_months) > 0
     assert "has_staff" in branch_months.columns, sorted(branch_months.columns)
     assert (branch_months.has_staff == False).all(), branch_months.has_staff.tolist()  # noqa: E712
+
+
+def test_no_transactions_yet_publishes_the_customers_and_empty_months(run_extract):
+    """An extract with no transaction has no month of data: the run publishes (customers listed, monthly marts
+    empty, no staff assignment needed), it does not stop."""
+    run = run_extract("no_transactions")
+    with run.marts() as con:
+        assert con.execute("SELECT count(*) FROM dim_customers").fetchone()[0] == 20
+        assert con.execute("SELECT count(*) FROM fct_customer_months").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM fct_customer_assignments").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM fct_daily_call_list").fetchone()[0] == 0
 
 
 # --- 7. foreign currency ---------------------------------------------------------------------------------

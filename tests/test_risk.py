@@ -55,6 +55,23 @@ def test_enough_events_fit_the_same_weights_twice_and_rank_the_signs():
     assert metrics[("precision_at_top_k", "all")] > metrics[("base_rate", "all")]
 
 
+@pytest.mark.unit
+def test_the_risk_tables_have_declared_types_even_with_no_training_window():
+    """A model fitted on a history too short for a hold-out has no window dates: the tables still carry dates
+    (not DuckDB's NULL type, which PostgreSQL and Spark cannot hold), so they load into every engine."""
+    import duckdb
+
+    model = risk_model.RiskModel(method="rule_weights", intercept=-3.5, coefficients={"f_open_complaint": 1.2})
+    con = duckdb.connect()
+    risk_model.write_tables(con, model)
+    types = dict(con.execute("SELECT table_name || '.' || column_name, data_type FROM information_schema.columns "
+                             "WHERE table_schema = 'risk'").fetchall())
+    assert types["risk_model_coefficients.train_from"] == "DATE"
+    assert types["risk_model_evaluation.score_decile"] == "INTEGER"
+    assert "NULL" not in types.values()
+    assert con.execute("SELECT count(*) FROM risk.risk_model_evaluation").fetchone()[0] == 0
+
+
 @pytest.mark.usefixtures("pipeline_run")
 def test_pipeline_builds_both_risk_marts_with_sane_values(con):
     risk = con.execute(

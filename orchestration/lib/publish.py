@@ -35,6 +35,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.lib import settings
+
 MARTS_SCHEMA = "marts"
 # DuckDB 1.0 and later read this storage format; 2.x writes a newer one by default.
 SERVING_STORAGE_VERSION = "v1.0.0"
@@ -55,6 +57,29 @@ def _q(name: str) -> str:
 
 def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def _comment_from_manifest(con) -> None:
+    """Give the marts copied from PostgreSQL or Spark the dbt descriptions as table and column comments (a copy
+    carries none), from the manifest of the build (DBT_TARGET_PATH, else dbt_project/target), as persist_docs
+    writes them on DuckDB."""
+    manifest_file = settings.DBT_PROJECT_DIR / os.environ.get("DBT_TARGET_PATH", "target") / "manifest.json"
+    if not manifest_file.exists():
+        return
+    nodes = json.loads(manifest_file.read_text()).get("nodes", {})
+    present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh' AND schema_name = ?",
+                                         [MARTS_SCHEMA]).fetchall()}
+    for node in nodes.values():
+        if node.get("resource_type") != "model" or node.get("schema") != MARTS_SCHEMA or node["alias"] not in present:
+            continue
+        relation = f"{MARTS_SCHEMA}.{_q(node['alias'])}"
+        if node.get("description"):
+            con.execute(f"COMMENT ON TABLE {relation} IS {_lit(node['description'])}")
+        columns = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE database_name = 'wh' AND schema_name = ? "
+                                             "AND table_name = ?", [MARTS_SCHEMA, node["alias"]]).fetchall()}
+        for name, column in node.get("columns", {}).items():
+            if name in columns and column.get("description"):
+                con.execute(f"COMMENT ON COLUMN {relation}.{_q(name)} IS {_lit(column['description'])}")
 
 
 def _comments(con, mart: str) -> tuple[str | None, dict[str, str]]:
@@ -111,6 +136,7 @@ def publish_marts(warehouse: Path, publish_dir: Path, publication_id: str | None
             con.execute("ATTACH ':memory:' AS wh")
             con.execute("USE wh")
             copy_from_engine(con, MARTS_SCHEMA, scratch_near=serving_dir)
+            _comment_from_manifest(con)
         else:
             con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
             con.execute("USE wh")
@@ -211,7 +237,8 @@ def _prune(parquet_root: Path, keep: int) -> None:
 PAGES_DIR = "pages"
 
 
-def render_pages(warehouse: Path, publish_dir: Path, publication_id: str, timeout: int = 600) -> Path:
+def render_pages(warehouse: Path, publish_dir: Path, publication_id: str, timeout: int = 600,
+                 target: str | None = None) -> Path:
     """Write the morning pages of the warehouse to pages/.<id>.partial/ (not yet visible); returns that folder.
 
     MetricFlow sets up dbt's adapter and the root logger of the process it runs in, so it runs in a child
@@ -221,6 +248,8 @@ def render_pages(warehouse: Path, publish_dir: Path, publication_id: str, timeou
     remove_page_leftovers(pages_root)
     partial = pages_root / f".{publication_id}.partial"
     env = {**os.environ, "BRANCH_RETENTION_DUCKDB": str(warehouse)}
+    if target is not None:
+        env["BRANCH_RETENTION_TARGET"] = target  # the dbt profile MetricFlow opens
     done = subprocess.run([sys.executable, "-m", "orchestration.lib.morning_page", "--out", str(partial)], env=env,
                           capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
@@ -231,6 +260,22 @@ def render_pages(warehouse: Path, publish_dir: Path, publication_id: str, timeou
         reason = (errors or lines or ["no error output"])[-1]
         raise RuntimeError(f"the morning pages could not be rendered (exit {done.returncode}): {reason[:500]}")
     return partial
+
+
+def render_pages_from_engine(warehouse: Path, publish_dir: Path, publication_id: str) -> Path:
+    """render_pages for marts built in PostgreSQL or Spark: the marts are copied into a scratch DuckDB file
+    beside the working warehouse (removed afterwards), and the pages are rendered from it with the DuckDB
+    profile, as on DuckDB (the pages read nothing but the marts)."""
+    from orchestration.lib import engine
+
+    with engine.scratch_dir(warehouse.parent) as scratch:
+        source = scratch / "pages_source.duckdb"  # its catalog is named after the file: not "marts", the schema
+        con = duckdb.connect(str(source))
+        try:
+            engine.copy_from_engine(con, MARTS_SCHEMA, scratch_near=scratch)
+        finally:
+            con.close()
+        return render_pages(source, publish_dir, publication_id, target="duckdb")
 
 
 def switch_pages(publish_dir: Path, partial: Path, publication_id: str) -> Path:
@@ -274,13 +319,15 @@ def publish_all(warehouse: Path, publish_dir: Path, publication_id: str | None =
     (a render that fails stops here, before anything is switched), then the marts are copied and switched,
     then the pages right after. With quality_dir, the quality report of its results is written into the pages
     (pages/current/quality/index.html, switched with them) and to <quality dir>/report/index.html. On
-    PostgreSQL (on_duckdb False) the marts are read from there and the pages, which read the DuckDB warehouse,
-    are not rendered; the report then goes to <publish dir>/quality/index.html. Used by the Dagster asset after
-    a build, and by `branch-retention publish` after a dbt-only rebuild."""
+    PostgreSQL and Spark (on_duckdb False) the marts are read from the engine, for the pages and for BI. Used
+    by the Dagster asset after a build, and by `branch-retention publish` after a dbt-only rebuild."""
     from orchestration.lib.quality_report import write_report
 
     publication_id = publication_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    pages_partial = render_pages(warehouse, publish_dir, publication_id) if on_duckdb else None
+    if on_duckdb:
+        pages_partial = render_pages(warehouse, publish_dir, publication_id)
+    else:
+        pages_partial = render_pages_from_engine(warehouse, publish_dir, publication_id)
     if quality_dir is not None:
         write_report(quality_dir)
         if pages_partial is not None:

@@ -228,6 +228,16 @@ def train_and_evaluate(con, settings: RiskSettings) -> RiskModel:
     return model
 
 
+# The column types of the two tables (DuckDB), the same on every engine they are loaded into.
+TABLE_TYPES = {
+    "feature": "VARCHAR", "coefficient": "DOUBLE", "intercept": "DOUBLE", "method": "VARCHAR",
+    "train_from": "DATE", "train_to": "DATE", "holdout_from": "DATE", "holdout_to": "DATE",
+    "train_rows": "BIGINT", "train_events": "BIGINT", "note": "VARCHAR", "fitted_at": "TIMESTAMP",
+    "metric": "VARCHAR", "churn_type": "VARCHAR", "score_decile": "INTEGER", "value": "DOUBLE",
+    "n_rows": "BIGINT", "n_events": "BIGINT",
+}
+
+
 def write_tables(con, model: RiskModel) -> None:
     """Replace risk.risk_model_coefficients and risk.risk_model_evaluation (DuckDB)."""
     fitted_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
@@ -253,6 +263,9 @@ def write_tables(con, model: RiskModel) -> None:
     evaluation["value"] = evaluation["value"].astype("float64")
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {RISK_SCHEMA}")
     for name, frame in ((COEFFICIENTS_TABLE, coefficients), (EVALUATION_TABLE, evaluation)):
+        # declared types, not pandas' guess: a column of nulls only (no training window yet) would otherwise be
+        # typed NULL, which no other engine can hold
+        columns = ", ".join(f"CAST({c} AS {TABLE_TYPES[c]}) AS {c}" for c in frame.columns)
         con.register("risk_frame", frame)
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM risk_frame")
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT {columns} FROM risk_frame")
         con.unregister("risk_frame")

@@ -3,7 +3,7 @@
 {% macro risk_features() -%}
     {{ return(['f_maturity_after_leak', 'f_maturity_ahead', 'f_balance_falling', 'f_activity_falling',
                'f_salary_stopped', 'f_no_contact', 'f_open_complaint', 'f_withdrawal_registration',
-               'f_moving_out']) }}
+               'f_moving_out', 'f_long_no_contact', 'f_recent_complaint', 'f_at_tier_floor', 'f_near_tier_floor']) }}
 {%- endmacro %}
 
 {#- The relation the risk/model asset wrote (source risk.<table>), or none before its first run (a dbt-only

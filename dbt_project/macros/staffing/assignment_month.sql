@@ -108,6 +108,10 @@ left join month_staff as previous_staff on previous.staff_id = previous_staff.st
 {% macro build_assignments_by_month(relation, months, needs, staff_months, customers) -%}
     {%- if execute -%}
         {%- do run_query("drop table if exists " ~ relation) -%}
+        {%- if months | length == 0 -%}
+            {#- no month to assign yet (an extract with no funded month): the table, empty, with its columns -#}
+            {%- do run_query("create table " ~ relation ~ " as select * from (" ~ assignment_month('1900-01-01', needs, staff_months, customers) ~ ") as no_month where 1 = 0") -%}
+        {%- endif -%}
         {%- for month in months -%}
             {%- if loop.first -%}
                 {%- do run_query("create table " ~ relation ~ " as " ~ assignment_month(month, needs, staff_months, customers)) -%}

@@ -23,3 +23,12 @@
         {%- endfor %}
     end
 {%- endmacro %}
+
+{#- The floor (CNY of monthly daily-average AUM) of a tier by name; null for mass and none (no floor above zero). -#}
+{% macro tier_floor(tier) -%}
+    case {{ tier }}
+        when 'private' then {{ var('tier_floor_private') }}
+        when 'wealth' then {{ var('tier_floor_wealth') }}
+        when 'affluent' then {{ var('tier_floor_affluent') }}
+    end
+{%- endmacro %}

@@ -22,17 +22,13 @@ MART_KEYS = [k for k in branch_retention_dbt_assets.keys if k.path[0] == "marts"
     kinds={"duckdb", "parquet"},
 )
 def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    # Pages first: a render that fails stops the publish before the marts or the pages are switched. The pages
-    # read the DuckDB warehouse; on PostgreSQL they are not rendered yet (said in the log, the marts still publish).
+    # Pages first: a render that fails stops the publish before the marts or the pages are switched. On
+    # PostgreSQL and Spark both read the marts the engine built.
     done = publish_all(warehouse.database_path, settings.publish_dir(), on_duckdb=engine.uses_duckdb(),
                        quality_dir=settings.quality_dir())
     publication, pages = done.marts, done.pages_dir
-    if pages is not None:
-        context.log.info(f"published {len(publication.rows)} marts to {publication.serving_file} and the morning "
-                         f"pages to {pages}")
-    else:
-        context.log.info(f"published {len(publication.rows)} marts to {publication.serving_file}; the morning "
-                         "pages are rendered only on the DuckDB target")
+    context.log.info(f"published {len(publication.rows)} marts to {publication.serving_file} and the morning "
+                     f"pages to {pages}")
     return dg.MaterializeResult(
         metadata={
             "publication_id": publication.publication_id,

@@ -188,6 +188,20 @@ open_complaints as (
     group by funded.customer_id, funded.month_start
 ),
 
+-- complaints received in the risk_recent_complaint_days days up to the month end and already resolved by it
+-- (an unresolved one is the open-complaint sign): the grievance was answered, the customer may still go
+recent_complaints as (
+    select funded.customer_id, funded.month_start, count(*) as n_recent_resolved_complaints
+    from funded
+    inner join {{ ref('stg_bank__complaints') }} as complaints
+        on funded.customer_id = complaints.customer_id
+        and complaints.created_date <= funded.period_end
+        and complaints.created_date >= cast({{ dbt.dateadd('day', -var('risk_recent_complaint_days'), 'funded.period_end') }} as date)
+        and complaints.resolved_ts is not null
+        and cast(complaints.resolved_ts as date) <= funded.period_end
+    group by funded.customer_id, funded.month_start
+),
+
 registrations as (
     -- a large-withdrawal registration made by the month end whose planned date is at most
     -- risk_registration_days_back days before it (or still ahead)
@@ -278,7 +292,10 @@ joined as (
         case when contacts_delivered.first_contact_date <= funded.period_end then 'delivered' else 'not_delivered' end
             as contact_evidence,
         365.25 / 12 / nullif(tier_roles.contacts_per_month, 0) as cadence_days,
+        tier_roles.contacts_per_month,
+        {{ tier_floor('funded.measured_tier') }} as tier_floor_aum,
         coalesce(open_complaints.n_open_complaints, 0) as n_open_complaints,
+        coalesce(recent_complaints.n_recent_resolved_complaints, 0) as n_recent_resolved_complaints,
         coalesce(registrations.n_registrations, 0) as n_registrations,
         coalesce(registrations.registered_amount, 0) as registered_amount,
         coalesce(special_customers.n_special_events, 0) > 0 as is_special_customer,
@@ -298,6 +315,7 @@ joined as (
     left join last_contact on funded.customer_id = last_contact.customer_id and funded.month_start = last_contact.month_start
     left join tier_roles on funded.service_tier = tier_roles.tier
     left join open_complaints on funded.customer_id = open_complaints.customer_id and funded.month_start = open_complaints.month_start
+    left join recent_complaints on funded.customer_id = recent_complaints.customer_id and funded.month_start = recent_complaints.month_start
     left join registrations on funded.customer_id = registrations.customer_id and funded.month_start = registrations.month_start
     left join special_customers on funded.customer_id = special_customers.customer_id and funded.month_start = special_customers.month_start
     left join branch_capacity on funded.home_branch_id = branch_capacity.branch_id and funded.month_start = branch_capacity.month_start
@@ -331,7 +349,11 @@ select
     {{ dbt.datediff('last_successful_contact_date', 'period_end', 'day') }} as days_since_successful_contact,
     contact_evidence,
     cadence_days,
+    contacts_per_month,
+    tier_floor_aum,
+    case when tier_floor_aum > 0 then (monthly_avg_aum - tier_floor_aum) / tier_floor_aum end as tier_floor_margin,
     n_open_complaints,
+    n_recent_resolved_complaints,
     n_registrations,
     registered_amount,
     -- the warning signs, 1 or 0 (the model's features; names match the risk_rule_weights seed)
@@ -348,7 +370,25 @@ select
              or {{ dbt.datediff('last_successful_contact_date', 'period_end', 'day') }}
                 > {{ var('risk_no_contact_cadence_multiple') }} * cadence_days) then 1 else 0 end
         as f_no_contact,
+    -- neglect, the long level: past risk_long_no_contact_cadence_multiple cadences, in a tier whose routine is at
+    -- least risk_long_no_contact_min_contacts_per_month contacts a month (a named contact person who calls)
+    case when contact_evidence = 'delivered' and cadence_days is not null
+        and contacts_per_month >= {{ var('risk_long_no_contact_min_contacts_per_month') }}
+        and (last_successful_contact_date is null
+             or {{ dbt.datediff('last_successful_contact_date', 'period_end', 'day') }}
+                > {{ var('risk_long_no_contact_cadence_multiple') }} * cadence_days) then 1 else 0 end
+        as f_long_no_contact,
     case when n_open_complaints > 0 then 1 else 0 end as f_open_complaint,
+    case when n_recent_resolved_complaints > 0 then 1 else 0 end as f_recent_complaint,
+    -- the tier floor, two levels: the daily-average AUM at most risk_tier_floor_close_margin above the floor of its
+    -- measured tier (a small fall drops the tier, a churn event), or at most risk_tier_floor_near_margin above it
+    case when tier_floor_aum > 0
+        and monthly_avg_aum <= (1 + {{ var('risk_tier_floor_close_margin') }}) * tier_floor_aum then 1 else 0 end
+        as f_at_tier_floor,
+    case when tier_floor_aum > 0
+        and monthly_avg_aum > (1 + {{ var('risk_tier_floor_close_margin') }}) * tier_floor_aum
+        and monthly_avg_aum <= (1 + {{ var('risk_tier_floor_near_margin') }}) * tier_floor_aum then 1 else 0 end
+        as f_near_tier_floor,
     case when n_registrations > 0 then 1 else 0 end as f_withdrawal_registration,
     case when outflow_other_bank_month >= {{ var('churn_min_signal_outflow') }}
         and outflow_other_bank_month >= {{ var('risk_moving_out_share') }} * monthly_avg_aum then 1 else 0 end
