@@ -180,7 +180,7 @@ def _same_marts_as_duckdb(bank: Path, target: str, env_extra: dict, copy_marts, 
             listed.append(pub.execute("SELECT mart, row_count FROM _publication ORDER BY mart").fetchall())
             # the dbt descriptions travel with the marts on every engine (table and column comments)
             comments.append(pub.execute("SELECT table_name, column_name, comment FROM duckdb_columns() "
-                                        "WHERE table_name <> '_publication' ORDER BY ALL").fetchall())
+                                        "WHERE NOT internal AND table_name <> '_publication' ORDER BY ALL").fetchall())
         finally:
             pub.close()
     assert listed[0] == listed[1]
