@@ -195,7 +195,7 @@ def branch_view(data: PageData, branch: dict) -> dict:
           f'{r["branch_churn_month__churn_type"]}', "outflow_wan": wan(r["churn_outflow"] or 0),
           "churned_aum_wan": wan(r["churned_aum"] or 0), "events": r["churn_events"] or 0}
          for r in data.churn if r["branch"] == bid and r["metric_time__month"] == data.this_month),
-        key=lambda r: -r["outflow_wan"])
+        key=lambda r: (-r["outflow_wan"], r["churn_type"]))  # ties in one order on every engine
 
     def counts(rows, key, labels, month):
         found = {r[key]: r[list(r)[-1]] for r in rows if r["branch"] == bid and r["metric_time__month"] == month}
