@@ -98,7 +98,7 @@ def _run_jobs(month: str | None, as_of_date: str | None, full: bool, view_out=No
         if not ingest.success:
             return False
         partition = month or latest_data_month(settings.warehouse_path())
-        if partition not in _partition_keys(defs):
+        if partition not in _partition_keys(defs) or _first_partition(defs) != settings.first_partition_month():
             # The monthly partitions start at the data's first month, known only now that it is loaded.
             defs = _definitions(reload=True)
         say(f"== building and publishing the marts for {partition[:7]} (transform_job) ==")
@@ -125,9 +125,9 @@ _LAST_VIEW: dict = {}
 
 
 def _dbt_model_count() -> int:
-    from orchestration.defs.dbt.assets import branch_retention_dbt_assets
+    from orchestration.defs.dbt.assets import dbt_asset_defs
 
-    return len(branch_retention_dbt_assets.keys)  # models and seeds: one materialization each
+    return sum(len(d.keys) for d in dbt_asset_defs)  # models and seeds: one materialization each
 
 
 def _definitions(reload: bool = False):
@@ -148,6 +148,12 @@ def _definitions(reload: bool = False):
                        orchestration.definitions):
             importlib.reload(module)
     return orchestration.definitions.defs
+
+
+def _first_partition(defs) -> str:
+    from orchestration.defs.dbt.assets import monthly_partitions
+
+    return monthly_partitions.get_first_partition_key()
 
 
 def _partition_keys(defs) -> set[str]:

@@ -13,7 +13,7 @@ from orchestration.defs.automation.jobs import (
     run_failure_alert,
     transform_job,
 )
-from orchestration.defs.dbt.assets import branch_retention_dbt_assets, dbt_resource
+from orchestration.defs.dbt.assets import dbt_asset_defs, dbt_resource
 from orchestration.defs.ingestion.assets import raw_assets
 from orchestration.defs.publishing.assets import published_marts
 from orchestration.defs.publishing.freshness import freshness_checks, freshness_sensor
@@ -27,7 +27,7 @@ from orchestration.lib import settings
 os.environ.setdefault(settings.WAREHOUSE_ENV, str(settings.warehouse_path()))
 
 defs = dg.Definitions(
-    assets=[*raw_assets, data_window, working_days, branch_retention_dbt_assets, risk_model_asset, published_marts],
+    assets=[*raw_assets, data_window, working_days, *dbt_asset_defs, risk_model_asset, published_marts],
     asset_checks=[*quality_checks, *freshness_checks],
     jobs=[ingest_job, transform_job, main_job],
     schedules=[daily_refresh],

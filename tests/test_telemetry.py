@@ -19,6 +19,8 @@ from orchestration.lib import settings
 def test_the_project_dagster_yaml_turns_telemetry_off():
     config = yaml.safe_load(settings.DAGSTER_YAML.read_text())
     assert config["telemetry"]["enabled"] is False
+    # and the UI's first-visit "join the community" prompt (Dagster's instance setting nux.enabled)
+    assert config["nux"]["enabled"] is False
 
 
 @pytest.mark.unit
@@ -27,6 +29,7 @@ def test_a_prepared_dagster_home_has_telemetry_off(tmp_path):
     settings.prepare_dagster_home(fresh)
     with dg.DagsterInstance.from_config(str(fresh)) as instance:
         assert instance.telemetry_enabled is False
+        assert instance.nux_enabled is False
 
     # A home an operator made earlier, without a word on telemetry: its settings stay, telemetry goes off.
     older = tmp_path / "older"
@@ -37,6 +40,7 @@ def test_a_prepared_dagster_home_has_telemetry_off(tmp_path):
     assert config["run_queue"] == {"max_concurrent_runs": 2}
     with dg.DagsterInstance.from_config(str(older)) as instance:
         assert instance.telemetry_enabled is False
+        assert instance.nux_enabled is False
 
     # A telemetry section without `enabled` gets it too.
     partial = tmp_path / "partial"
@@ -49,9 +53,10 @@ def test_a_prepared_dagster_home_has_telemetry_off(tmp_path):
     # An explicit choice is the operator's.
     chosen = tmp_path / "chosen"
     chosen.mkdir()
-    (chosen / "dagster.yaml").write_text("telemetry:\n  enabled: true\n")
+    (chosen / "dagster.yaml").write_text("telemetry:\n  enabled: true\nnux:\n  enabled: true\n")
     settings.prepare_dagster_home(chosen)
     assert yaml.safe_load((chosen / "dagster.yaml").read_text())["telemetry"]["enabled"] is True
+    assert yaml.safe_load((chosen / "dagster.yaml").read_text())["nux"]["enabled"] is True
 
 
 @pytest.mark.unit

@@ -388,6 +388,32 @@ def spark_tables(schema: str, root: Path | None = None) -> list[str]:
                   and any(p.rglob("*.parquet")))
 
 
+def spark_table_source(schema: str, table: str, root: Path | None = None) -> str | None:
+    """A DuckDB table function over the Parquet files of a table Spark built (a partitioned table's partition
+    column read from its folder names), for reading it without a Spark session; None when it has no files
+    (a view, or a table not built)."""
+    files = (root or spark_dir()) / "warehouse" / f"{schema}.db" / table
+    if not files.is_dir() or not any(files.rglob("*.parquet")):
+        return None
+    return f"read_parquet('{files}/**/*.parquet', hive_partitioning = true)"
+
+
+def spark_table_stats(schema: str, table: str, root: Path | None = None) -> tuple[int, list[tuple[str, str]]] | None:
+    """Row count and (column, type) list of a table Spark built, from its Parquet files through an in-memory
+    DuckDB (the types as DuckDB reads the files); None when it has no files."""
+    import duckdb
+
+    source = spark_table_source(schema, table, root)
+    if source is None:
+        return None
+    con = duckdb.connect()
+    try:
+        columns = [(c[0], c[1]) for c in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+        return con.execute(f"SELECT count(*) FROM {source}").fetchone()[0], columns
+    finally:
+        con.close()
+
+
 def copy_from_spark(duck, schema: str, tables: list[str] | None = None, into_schema: str | None = None,
                     root: Path | None = None) -> dict[str, int]:
     """Copy the tables of a Spark schema (default: all) into a DuckDB connection, from their Parquet files:

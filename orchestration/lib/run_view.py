@@ -9,6 +9,7 @@ while the job executes in process, so it needs no hook in the job itself.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,7 +17,9 @@ from typing import TextIO
 
 import dagster as dg
 
-DBT_STEP = "branch_retention_dbt_assets"
+# The dbt steps: the op of the models rebuilt by month, and the op of the others, which Dagster runs in
+# several steps (branch_retention_dbt_assets_2, ...) around the Python assets between its models.
+DBT_STEP = re.compile(r"(branch_retention|monthly)_dbt_assets(_\d+)?")
 # Warnings printed as they come (each is one line); more go to the log file only, and the view says how many.
 MAX_WARNINGS_SHOWN = 8
 # Width of the stage column.
@@ -81,7 +84,7 @@ class RunView:
         step = entry.step_key
         if kind == dg.DagsterEventType.STEP_START:
             self.steps[step] = StepState(started=entry.timestamp)
-            if step == DBT_STEP:
+            if DBT_STEP.fullmatch(step or ""):
                 self._start_dbt()
         elif kind == dg.DagsterEventType.ASSET_MATERIALIZATION and step in self.steps:
             materialization = event.event_specific_data.materialization
@@ -90,7 +93,7 @@ class RunView:
             rows = materialization.metadata.get("dagster/row_count")
             if rows is not None and isinstance(rows.value, int):
                 state.rows = (state.rows or 0) + rows.value
-            if step == DBT_STEP and self._bar is not None:
+            if DBT_STEP.fullmatch(step or "") and self._bar is not None:
                 self._bar.update(1)
         elif kind == dg.DagsterEventType.ASSET_CHECK_EVALUATION and step in self.steps:
             evaluation = event.event_specific_data
@@ -134,7 +137,7 @@ class RunView:
             self._bar = tqdm(total=self.dbt_models or None, desc="  dbt build", unit="model", file=self.out,
                              leave=False, dynamic_ncols=True)
         else:
-            self._print(f"  dbt build: {self.dbt_models} models and seeds and their tests, running ...")
+            self._print(f"  dbt build: part of the {self.dbt_models} models and seeds and their tests, running ...")
 
     def _close_bar(self) -> None:
         if self._bar is not None:
@@ -144,14 +147,16 @@ class RunView:
     def _step_done(self, step: str, finished: float) -> None:
         state = self.steps[step]
         seconds = finished - state.started
-        if step == DBT_STEP:
+        if DBT_STEP.fullmatch(step):
             self._close_bar()
-            self.dbt_tests = {"passed": state.checks_passed, "warned": state.checks_warned,
-                              "failed": state.checks_failed}
+            # the run's dbt tests: every dbt step's
+            for outcome, n in (("passed", state.checks_passed), ("warned", state.checks_warned),
+                               ("failed", state.checks_failed)):
+                self.dbt_tests[outcome] += n
             tests = f"{state.checks} tests: {state.checks_passed} passed"
             tests += f", {state.checks_warned} warned" if state.checks_warned else ""
             tests += f", {state.checks_failed} failed" if state.checks_failed else ""
-            self._print(f"  {'dbt build':<{LABEL}}{len(state.assets):>9,} models  {tests}{_seconds(seconds)}")
+            self._print(f"  {'dbt build':<{LABEL}}{len(set(state.assets)):>9,} models  {tests}{_seconds(seconds)}")
             return
         if not state.assets and state.checks:
             # a quality suite's check: tallied, one line per job (self.checks_line)

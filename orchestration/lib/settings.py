@@ -84,13 +84,18 @@ def first_partition_month() -> str:
 
 
 DAGSTER_YAML = PROJECT_ROOT / "orchestration" / "dagster.yaml"
-TELEMETRY_OFF = "# No usage statistics leave the machine (added by branch-retention).\ntelemetry:\n  enabled: false\n"
+# The instance settings a DAGSTER_HOME gets when its dagster.yaml says nothing about them (section: comment).
+SETTINGS_OFF = {
+    "telemetry": "No usage statistics leave the machine",
+    "nux": 'No first-visit "join the Dagster community" prompt',
+}
 
 
 def prepare_dagster_home(home: Path) -> None:
     """DAGSTER_HOME with the project's instance settings (orchestration/dagster.yaml) when it has none. A home
     whose dagster.yaml does not say anything about telemetry gets `telemetry: enabled: false` appended (Dagster
-    sends usage statistics unless told not to); an explicit `enabled: true` is the operator's choice and stays."""
+    sends usage statistics unless told not to), and likewise `nux: enabled: false` (the UI's first-visit
+    community prompt); an explicit `enabled: true` is the operator's choice and stays."""
     import yaml
 
     home.mkdir(parents=True, exist_ok=True)
@@ -98,12 +103,15 @@ def prepare_dagster_home(home: Path) -> None:
     if not target.exists():
         target.write_text(DAGSTER_YAML.read_text())
         return
-    text = target.read_text()
-    current = yaml.safe_load(text) or {}
-    if "enabled" not in (current.get("telemetry") or {}):
-        if "telemetry" in current:
-            # a telemetry section without `enabled`: rewrite the file (comments go, the settings stay)
-            current["telemetry"] = {**(current["telemetry"] or {}), "enabled": False}
+    for section, comment in SETTINGS_OFF.items():
+        text = target.read_text()
+        current = yaml.safe_load(text) or {}
+        if "enabled" in (current.get(section) or {}):
+            continue
+        if section in current:
+            # a section without `enabled`: rewrite the file (comments go, the settings stay)
+            current[section] = {**(current[section] or {}), "enabled": False}
             target.write_text(yaml.safe_dump(current, sort_keys=False))
         else:
-            target.write_text(text + ("" if text.endswith("\n") or not text else "\n") + TELEMETRY_OFF)
+            added = f"# {comment} (added by branch-retention).\n{section}:\n  enabled: false\n"
+            target.write_text(text + ("" if text.endswith("\n") or not text else "\n") + added)

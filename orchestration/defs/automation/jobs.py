@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from orchestration.defs.dbt.assets import branch_retention_dbt_assets, monthly_partitions
+from orchestration.defs.dbt.assets import dbt_asset_defs, monthly_partitions
 from orchestration.defs.publishing.freshness import freshness_checks
 from orchestration.lib import settings
 from orchestration.lib.landing import data_month, landing_files, new_files, run_key
@@ -17,7 +17,7 @@ NOT_IN_RUNS = dg.AssetSelection.checks(*freshness_checks)
 ingest_job = dg.define_asset_job(
     "ingest_job",
     # not the dbt source tests on the raw assets: dbt runs them in transform_job, with the models
-    selection=dg.AssetSelection.groups("raw") - dg.AssetSelection.checks(branch_retention_dbt_assets),
+    selection=dg.AssetSelection.groups("raw") - dg.AssetSelection.checks(*dbt_asset_defs),
     description="Load the landing folder into raw.* and build the working-day calendar.",
 )
 
@@ -26,7 +26,7 @@ transform_job = dg.define_asset_job(
     "transform_job",
     # with the dbt source tests: checks of the raw assets that dbt runs, so the dbt step is never cut to a subset
     selection=((dg.AssetSelection.all() - dg.AssetSelection.groups("raw"))
-               | dg.AssetSelection.checks(branch_retention_dbt_assets)) - NOT_IN_RUNS,
+               | dg.AssetSelection.checks(*dbt_asset_defs)) - NOT_IN_RUNS,
     partitions_def=monthly_partitions,
     description="Build every dbt model for the month(s) of the partition and publish the marts for BI.",
 )

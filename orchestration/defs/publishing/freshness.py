@@ -18,8 +18,8 @@ def freshness_hours() -> float:
     return float(os.environ.get(FRESHNESS_HOURS_ENV) or DEFAULT_FRESHNESS_HOURS)
 
 
-# published/marts is what BI opens (not partitioned); each mart asset is partitioned by month, and its
-# freshness is that of its latest update.
+# published/marts is what BI opens; it and the mart assets are not partitioned, and a freshness is that of
+# the latest update.
 # Dagster 1.13 marks these builders as superseded by FreshnessPolicy (not set on these dbt assets yet): they
 # still work; the notice is not for operators.
 with warnings.catch_warnings():

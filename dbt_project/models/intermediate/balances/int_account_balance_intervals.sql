@@ -22,7 +22,11 @@
     select {{ refresh_window_start(latest_month_built) }} as window_start from {this}
 {%- endset -%}
 {#- Spark overwrites partitions, and this table has no month to partition by: a table there, rebuilt whole. -#}
+{#- tag monthly: rebuilt by month, so a monthly-partitioned asset in Dagster (orchestration/defs/dbt);
+    meta month_column: the months it holds, which Dagster's partition status reads. -#}
 {{ config(
+    tags=['monthly'],
+    meta={'month_column': 'valid_from'},
     materialized=('table' if target.type == 'spark' else 'incremental'),
     unique_key='account_id',
     incremental_strategy='delete+insert+this',

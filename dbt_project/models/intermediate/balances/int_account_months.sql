@@ -8,7 +8,11 @@
     replaces those months whole. -#}
 {#- unique_key month_start: the delete removes every row of a rebuilt month, so an account that no longer
     has a stretch in it does not keep a stale row, as it would with [account_id, month_start]. -#}
+{#- tag monthly: rebuilt by month, so a monthly-partitioned asset in Dagster (orchestration/defs/dbt);
+    meta month_column: the months it holds, which Dagster's partition status reads. -#}
 {{ config(
+    tags=['monthly'],
+    meta={'month_column': 'month_start'},
     materialized='incremental',
     unique_key='month_start',
     incremental_strategy=incremental_strategy_for('delete+insert'),

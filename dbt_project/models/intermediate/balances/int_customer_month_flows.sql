@@ -6,7 +6,11 @@
 {#- unique_key month_start: the delete removes every row of a rebuilt month, so a customer-branch with no
     flows left in it (say, a corrected booking branch) does not keep a stale row, as it would with
     [customer_id, branch_id, month_start]. Every month of the window has transactions, so none is skipped. -#}
+{#- tag monthly: rebuilt by month, so a monthly-partitioned asset in Dagster (orchestration/defs/dbt);
+    meta month_column: the months it holds, which Dagster's partition status reads. -#}
 {{ config(
+    tags=['monthly'],
+    meta={'month_column': 'month_start'},
     materialized='incremental',
     unique_key='month_start',
     incremental_strategy=incremental_strategy_for('delete+insert'),

@@ -8,7 +8,11 @@
 {#- unique_key txn_id, not a month: the table has no month column (adding one would change its contents),
     and txn_id is its grain, so a re-read transaction replaces its old row wherever that row was. -#}
 {#- Spark overwrites partitions, and this table has no month to partition by: a table there, rebuilt whole. -#}
+{#- tag monthly: rebuilt by month, so a monthly-partitioned asset in Dagster (orchestration/defs/dbt);
+    meta month_column: the months it holds, which Dagster's partition status reads. -#}
 {{ config(
+    tags=['monthly'],
+    meta={'month_column': 'txn_date'},
     materialized=('table' if target.type == 'spark' else 'incremental'),
     unique_key='txn_id',
     incremental_strategy='delete+insert',

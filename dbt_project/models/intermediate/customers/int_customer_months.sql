@@ -5,7 +5,11 @@
     not including, var('refresh_to_month'). -#}
 {#- unique_key month_start: the delete removes every row of a rebuilt month, so a customer whose months
     changed (a corrected onboarding date) keeps no stale row, as it would with [customer_id, month_start]. -#}
+{#- tag monthly: rebuilt by month, so a monthly-partitioned asset in Dagster (orchestration/defs/dbt);
+    meta month_column: the months it holds, which Dagster's partition status reads. -#}
 {{ config(
+    tags=['monthly'],
+    meta={'month_column': 'month_start'},
     materialized='incremental',
     unique_key='month_start',
     incremental_strategy=incremental_strategy_for('delete+insert'),
