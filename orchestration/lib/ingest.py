@@ -93,6 +93,7 @@ from orchestration.lib.ingest_base import (  # noqa: F401 - the names other modu
     _literal,
     _quote,
     _rollback,
+    ingest_memory_limit,
     load_date,
     table_exists,
 )
@@ -130,6 +131,7 @@ def load_table(
     folder = warehouse_folder(con)
     database = _database_path(con)
     previous_time_zone = _set_bank_time_zone(con)
+    previous_memory = _set_memory_limit(con, database)
     workdir = None
     try:
         with temp_workdir(folder) as workdir:
@@ -142,6 +144,7 @@ def load_table(
         raise
     finally:
         _restore_time_zone(con, previous_time_zone)
+        _restore_setting(con, "memory_limit", previous_memory)
 
 
 def _database_path(con) -> str | None:
@@ -164,10 +167,28 @@ def _set_bank_time_zone(con) -> str | None:
 
 
 def _restore_time_zone(con, previous: str | None) -> None:
+    _restore_setting(con, "TimeZone", previous)
+
+
+def _set_memory_limit(con, database: str | None) -> str | None:
+    """Bound DuckDB's memory during the load of a file-backed warehouse (ingest_memory_limit(); what does not fit
+    spills to the warehouse's temporary folder); the setting it had (to set back). An in-memory warehouse has
+    nowhere to spill: its limit is left as it is."""
+    if database is None:
+        return None
+    try:
+        previous = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        con.execute(f"SET memory_limit = {_literal(ingest_memory_limit())}")
+    except duckdb.Error:
+        return None
+    return previous
+
+
+def _restore_setting(con, name: str, previous: str | None) -> None:
     if previous is None:
         return
     try:
-        con.execute(f"SET TimeZone = {_literal(previous)}")
+        con.execute(f"SET {name} = {_literal(previous)}")
     except duckdb.Error:
         pass  # a connection the load's error invalidated
 

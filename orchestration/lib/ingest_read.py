@@ -20,6 +20,7 @@ from orchestration.lib.ingest_base import (
     REJECT_SCANS_TABLE,
     REJECTS_TABLE,
     ROW_REJECTS,
+    UNPARSEABLE,
     _is_disk_full,
     _literal,
     _quote,
@@ -153,7 +154,7 @@ def _file_select(spec: Table, relation: str, columns: list[tuple[str, str]], lab
 # The rows of another table a row is checked against (docs/rules.md section 8): the columns joined to it.
 
 def _add_rejected_records(con, csv_sources: dict[str, tuple[int, str]]) -> None:
-    """Records DuckDB could not split into fields join _incoming as unparseable rows, at their place.
+    """Records DuckDB could not split into fields join _checked as unparseable rows, at their place.
 
     DuckDB's reject `line` is the record's number counting the header as 1 (a quoted newline does not
     count), so the record number is line - 1. Parsed rows were numbered without the rejected ones: shift
@@ -195,15 +196,16 @@ def _add_rejected_records(con, csv_sources: dict[str, tuple[int, str]]) -> None:
     )
     con.execute(
         """
-        UPDATE _incoming SET _source_row = _source_row + (
+        UPDATE _checked SET _source_row = _source_row + (
             SELECT count(*) FROM _reject_gaps g
-            WHERE g.file_no = _incoming._file_no AND g.parsed_before < _incoming._source_row)
-        WHERE _file_no IN (SELECT file_no FROM _reject_gaps)
+            WHERE g.file_no = _checked._file_no AND g.parsed_before < _checked._source_row)
+        WHERE _file_no IN (SELECT file_no FROM _reject_gaps) AND NOT _recheck
         """
     )
     con.execute(
-        "INSERT INTO _incoming BY NAME SELECT file_no AS _file_no, label AS _source_file, record_no AS _source_row, "
-        "TRUE AS _unparseable, csv_line AS _raw_line FROM _rejected"
+        "INSERT INTO _checked BY NAME SELECT file_no AS _file_no, label AS _source_file, record_no AS _source_row, "
+        f"TRUE AS _unparseable, csv_line AS _raw_line, FALSE AS _recheck, {_literal(UNPARSEABLE)} AS _reason "
+        "FROM _rejected"
     )
 
 
