@@ -97,7 +97,15 @@ from orchestration.lib.ingest_base import (  # noqa: F401 - the names other modu
     load_date,
     table_exists,
 )
-from orchestration.lib.ingest_files import IngestionError, read_format, table_folder, temp_workdir, warehouse_folder
+from orchestration.lib.ingest_files import (
+    IngestionError,
+    Utf8Checks,
+    read_format,
+    reads_as_utf8,
+    table_folder,
+    temp_workdir,
+    warehouse_folder,
+)
 from orchestration.lib.ingest_plan import (  # noqa: F401
     _landing_table_exists,
     _plan,
@@ -110,7 +118,7 @@ from orchestration.lib.ingest_plan import (  # noqa: F401
 from orchestration.lib.ingest_read import _file_select, _normalise, _read_file, _safe_reason, _shown_names
 from orchestration.lib.ingest_validate import breaks_listed, check_balance_chain, kept_warnings
 from orchestration.lib.ingest_values import BANK_TIME_ZONE
-from orchestration.lib.ingest_write import TOUCHED_TABLE, _create_empty, _Load, _next_generation, ensure_schema
+from orchestration.lib.ingest_write import TOUCHED_TABLE, NotUtf8, _create_empty, _Load, _next_generation, ensure_schema
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +143,7 @@ def load_table(
     workdir = None
     try:
         with temp_workdir(folder) as workdir:
-            return _load_table(con, spec, landing, latest, full, workdir)
+            return _load_checked(con, spec, landing, latest, full, workdir)
     except (duckdb.Error, OSError) as exc:
         if _is_disk_full(exc):
             where = getattr(exc, "filename", None) or (database if isinstance(exc, duckdb.Error) else None)
@@ -194,7 +202,28 @@ def _restore_setting(con, name: str, previous: str | None) -> None:
 
 
 
-def _load_table(con, spec: Table, landing: Path, latest: date, full: bool, workdir: Path) -> LoadResult:
+def _load_checked(con, spec: Table, landing: Path, latest: date, full: bool, workdir: Path) -> LoadResult:
+    """Load the table reading its UTF-8 CSVs while their UTF-8 check runs (ingest_files.Utf8Checks); when one is
+    not UTF-8 after all, load again checking (and decoding) each file first, as the encoding rule says."""
+    started: list[Utf8Checks] = []
+    try:
+        return _load_table(con, spec, landing, latest, full, workdir, started)
+    except NotUtf8:
+        pass
+    except Exception:  # an error reading a file that is not UTF-8 is not that file's error: see the decoded file
+        if not started or started[0].all_valid():
+            raise
+    finally:
+        for checks in started:
+            checks.close()
+    log.info("%s: a file read as UTF-8 is not UTF-8: loading again, each file checked first", spec.name)
+    return _load_table(con, spec, landing, latest, full, workdir, None)
+
+
+def _load_table(con, spec: Table, landing: Path, latest: date, full: bool, workdir: Path,
+                started: list[Utf8Checks] | None = None) -> LoadResult:
+    """Load the table. started: a list to put the UTF-8 checks in of the CSVs read while they are checked
+    (None: check each CSV before reading it)."""
     table = spec.name
     listing = table_folder(landing, table)
     fmt = read_format(landing, table)
@@ -205,6 +234,10 @@ def _load_table(con, spec: Table, landing: Path, latest: date, full: bool, workd
     prev = _previous(con, table)
     mode, plan = _plan(con, spec, prev, signatures, latest, full, fmt)
     to_read = [i for i, label in enumerate(labels) if mode == "full" or label not in prev.files]
+    checks = None
+    if started is not None:
+        checks = Utf8Checks([(files[i], labels[i]) for i in to_read if reads_as_utf8(files[i], fmt)])
+        started.append(checks)
     warnings: list[str] = []
     skip_note = _skipped_warning(table, skipped)
     if skip_note:
@@ -213,7 +246,7 @@ def _load_table(con, spec: Table, landing: Path, latest: date, full: bool, workd
     csv_sources: dict[str, tuple[int, str]] = {}  # path DuckDB reads -> (file number, label)
     for i in to_read:
         path, label = files[i], labels[i]
-        relation, columns, readable = _read_file(con, path, workdir, label, table, fmt, warnings)
+        relation, columns, readable = _read_file(con, path, workdir, label, table, fmt, warnings, checks)
         if readable is not None:
             csv_sources[readable] = (i, label)
         names = {_normalise(n) for n, _ in columns}
@@ -231,7 +264,7 @@ def _load_table(con, spec: Table, landing: Path, latest: date, full: bool, workd
         columns = [(d[0], str(d[1])) for d in con.execute(f"SELECT * FROM {relation} LIMIT 0").description]
         selects.append(_file_select(spec, relation, columns, label, 0, fmt.decimal))
         labels = read_labels = [label]
-    load = _Load(spec, latest, labels, read_labels, signatures, mode, plan, prev, fmt, skipped)
+    load = _Load(spec, latest, labels, read_labels, signatures, mode, plan, prev, fmt, skipped, checks)
     if mode == "full" and not selects:
         if table in MAY_BE_EMPTY or spec.optional:
             warnings.append(f"no files for {table} in {landing / table}: loaded as an empty table")

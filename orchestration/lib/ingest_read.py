@@ -28,6 +28,7 @@ from orchestration.lib.ingest_base import (
 from orchestration.lib.ingest_files import (
     FileFormat,
     IngestionError,
+    Utf8Checks,
     file_kind,
     first_line_over,
     prepare_csv,
@@ -81,15 +82,17 @@ def _is_empty(path: Path, label: str) -> bool:
 
 def _read_file(
     con: duckdb.DuckDBPyConnection, path: Path, workdir: Path, label: str, table: str, fmt: FileFormat,
-    warnings: list[str] | None = None,
+    warnings: list[str] | None = None, checks: Utf8Checks | None = None,
 ) -> tuple[str, list[tuple[str, str]], str | None]:
     """A SQL expression reading the file, its columns (name, DuckDB type), and for a CSV the path DuckDB reads
-    (the name its rejected records are filed under)."""
+    (the name its rejected records are filed under). A file in `checks` is read as it is, its UTF-8 check
+    running meanwhile (ingest_files.Utf8Checks); any other CSV is checked (and decoded) first."""
     if _is_empty(path, label):
         raise IngestionError(f"{label}: file is empty (no header row)")
     readable = None
     if file_kind(path) == "csv":
-        readable = prepare_csv(path, label, table, fmt, workdir, warnings)
+        in_checks = checks is not None and path in checks
+        readable = path if in_checks else prepare_csv(path, label, table, fmt, workdir, warnings)
         compression = ", compression='gzip'" if readable == path and path.name.lower().endswith((".gz", ".gzip")) else ""
         # Dialect fixed by the contract (comma, double quotes); every column read as text and typed later,
         # so one bad value quarantines one row instead of failing the file. A record DuckDB cannot split

@@ -32,7 +32,7 @@ from orchestration.lib.ingest_base import (
     _rollback,
     table_exists,
 )
-from orchestration.lib.ingest_files import FileFormat, IngestionError
+from orchestration.lib.ingest_files import FileFormat, IngestionError, Utf8Checks
 from orchestration.lib.ingest_plan import _Previous
 from orchestration.lib.ingest_read import _add_rejected_records
 from orchestration.lib.ingest_validate import (
@@ -42,6 +42,11 @@ from orchestration.lib.ingest_validate import (
     duplicate_reason,
     duplicate_rows,
 )
+
+
+class NotUtf8(Exception):
+    """A CSV read as UTF-8 while its check ran is not UTF-8: the load is rolled back and starts again."""
+
 
 # The accounts (Table.balance_chain's key) a load accepted rows for: their chains are checked again.
 TOUCHED_TABLE = "_touched_accounts"
@@ -157,8 +162,10 @@ class _Load:
 
     def __init__(self, spec: Table, latest: date, labels: list[str], read_labels: list[str],
                  signatures: dict[str, tuple[int, int]], mode: str, plan: str, prev: _Previous | None,
-                 fmt: FileFormat | None = None, skipped: list[tuple[str, str]] | None = None):
+                 fmt: FileFormat | None = None, skipped: list[tuple[str, str]] | None = None,
+                 checks: Utf8Checks | None = None):
         self.spec, self.latest, self.labels, self.read_labels = spec, latest, labels, read_labels
+        self.checks = checks
         self.signatures, self.mode, self.plan, self.prev = signatures, mode, plan, prev
         self.fmt, self.skipped = fmt or FileFormat(), skipped or []
         self.rows_in = 0
@@ -230,7 +237,7 @@ class _Load:
                 self.mode = "unchanged"
                 self.record(con, rows_in=self.rows_in, rows_new=0, generation=self.prev.generation)
                 self._drop_temps(con)
-                con.execute("COMMIT")
+                self._commit(con)
                 return self.result(con, [])
             self._mark_duplicates(con, against_existing=incremental)
             casts = ", ".join(
@@ -285,11 +292,17 @@ class _Load:
                     f"{result.rows_quarantined} quarantined"
                 )
             self._drop_temps(con)
-            con.execute("COMMIT")
+            self._commit(con)
         except BaseException:
             _rollback(con)
             raise
         return result
+
+    def _commit(self, con) -> None:
+        """Commit the load, once every file read as UTF-8 is known to be UTF-8 (ingest_files.Utf8Checks)."""
+        if self.checks is not None and not self.checks.all_valid():
+            raise NotUtf8()
+        con.execute("COMMIT")
 
     def _mark_duplicates(self, con, against_existing: bool) -> None:
         """Give the duplicates among the rows of _checked their reason (ingest_validate.duplicate_rows)."""
