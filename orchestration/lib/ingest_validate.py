@@ -54,6 +54,20 @@ def lookup_joins(spec: Table) -> str:
     return " ".join(joins)
 
 
+def _lookup_found(spec: Table, column: str, parent: str, key: str) -> str | None:
+    """The join key of a Lookup on `parent`'s primary key `key` by `column` (NULL when the row has no such parent
+    row: an orphan), or None when no Lookup joins that way. The parent's accepted keys are unique and never NULL,
+    so this is `column NOT IN (SELECT key FROM parent)` without a join of its own."""
+    from orchestration.lib.contract import TABLES
+
+    if tuple(TABLES[parent].primary_key) != (key,):
+        return None
+    for i, lk in enumerate(spec.lookups):
+        if (lk.table, lk.key, lk.parent_key) == (parent, column, key):
+            return f"lk{i}.{_quote(f'_lk{i}_key')}"
+    return None
+
+
 def reason_exprs(spec: Table, latest_valid_date: date, decimal: str = ".") -> list[str]:
     """SQL expressions over the typed row, each NULL or a reason text. No reason quotes a value."""
     reasons = []
@@ -81,10 +95,15 @@ def reason_exprs(spec: Table, latest_valid_date: date, decimal: str = ".") -> li
             reasons.append(f"CASE WHEN {typed} IS NOT NULL AND {typed} <= 0 THEN 'non-positive {col.name}' END")
         if col.references and col.references.split(".")[0] != spec.name:
             parent, key = col.references.split(".")
-            reasons.append(
-                f"CASE WHEN {typed} IS NOT NULL AND {typed} NOT IN (SELECT {_quote(key)} FROM "
-                f"{RAW_SCHEMA}.{_quote(parent)}) THEN 'orphan {col.name}: no accepted {parent} row' END"
-            )
+            found = _lookup_found(spec, col.name, parent, key)
+            if found:  # the Lookup join on the parent's key already says whether the row has one
+                reasons.append(f"CASE WHEN {typed} IS NOT NULL AND {found} IS NULL "
+                               f"THEN 'orphan {col.name}: no accepted {parent} row' END")
+            else:
+                reasons.append(
+                    f"CASE WHEN {typed} IS NOT NULL AND {typed} NOT IN (SELECT {_quote(key)} FROM "
+                    f"{RAW_SCHEMA}.{_quote(parent)}) THEN 'orphan {col.name}: no accepted {parent} row' END"
+                )
     for rule in spec.row_rules:
         reasons.append(f"CASE WHEN {rule_sql(spec, rule.broken)} THEN {_literal(rule.reason)} END")
     return reasons
