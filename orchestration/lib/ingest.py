@@ -59,6 +59,10 @@ raw.load_files with its size and modification time. On the next load of a table:
   settings, a new version of these rules (RULES_VERSION)): the whole table is loaded again from every file
   (mode "full").
 Bookkeeping per table is in raw.load_audit (mode, files read, generation, parent generations).
+
+Scale: a load streams in DuckDB (one pass from the files into the checked rows, no whole table in Python), and
+DuckDB's memory during a load of a warehouse file is capped by BRANCH_RETENTION_INGEST_MEMORY_LIMIT (default
+2GB; the rest spills to <warehouse>.tmp). benchmarks/bench_scale.py measures it against DuckDB's own read_csv.
 """
 
 from __future__ import annotations
