@@ -3,12 +3,17 @@
 Stage "load transactions": the project's load of raw.transactions (orchestration/lib/ingest.py: read, every
 quarantine rule, the duplicate check, the balance chain, the bookkeeping) against DuckDB's own
 `CREATE TABLE AS SELECT * FROM read_csv(...)` of the same files. Each run is a child process of its own, so
-its peak memory (resident set, getrusage of that child) is its own; the tables it is checked against (accounts,
+its peak memory (resident set: the child's own VmHWM) is its own; the tables it is checked against (accounts,
 customers, ...) are loaded once beforehand and copied for every run.
 
-    .venv/bin/python benchmarks/bench_scale.py --customers 100000 --months 12 --repeat 3
+    .venv/bin/python benchmarks/bench_scale.py --customers 100000 --months 12 --repeat 3 [--memory-limit 2GB]
 
 prints stage, seconds, floor seconds, ratio, peak memory of each and rows (medians of the paired runs).
+Both sides of a stage run with the same DuckDB memory_limit (--memory-limit, default the ingestion's own,
+orchestration/lib/ingest_base.ingest_memory_limit(): BRANCH_RETENTION_INGEST_MEMORY_LIMIT or 2GB), printed with
+the table. More stages (quality suites, models, publish) are rows of STAGES: a name, the project's run, the
+floor's run and what the floor is; each run is a function of (db, landing) in the child process returning at
+least seconds and rows.
 """
 
 from __future__ import annotations
@@ -31,12 +36,20 @@ sys.path.insert(0, str(ROOT))
 LATEST = date(2099, 12, 31)
 
 
-def _child_project(db: str, landing: str) -> dict:
+def _connect(db: str):
+    """The child's connection, with the benchmark's memory_limit (the floor gets the one the project gets)."""
     import duckdb
 
+    con = duckdb.connect(db)
+    if os.environ["BENCH_MEMORY_LIMIT"] != "default":  # "default": DuckDB's own (80% of the RAM)
+        con.execute(f"SET memory_limit = '{os.environ['BENCH_MEMORY_LIMIT']}'")
+    return con
+
+
+def _child_project(db: str, landing: str) -> dict:
     from orchestration.lib.ingest import load_table
 
-    con = duckdb.connect(db)
+    con = _connect(db)
     started = time.perf_counter()
     result = load_table(con, "transactions", Path(landing), latest_valid_date=LATEST, full=True)
     seconds = time.perf_counter() - started
@@ -46,10 +59,8 @@ def _child_project(db: str, landing: str) -> dict:
 
 
 def _child_floor(db: str, landing: str) -> dict:
-    import duckdb
-
     files = sorted(str(p) for p in (Path(landing) / "transactions").iterdir() if p.name.endswith(".csv"))
-    con = duckdb.connect(db)
+    con = _connect(db)
     started = time.perf_counter()
     con.execute(f"CREATE OR REPLACE TABLE floor_transactions AS SELECT * FROM read_csv({files!r})")
     seconds = time.perf_counter() - started
@@ -58,17 +69,38 @@ def _child_floor(db: str, landing: str) -> dict:
     return {"seconds": seconds, "rows": rows}
 
 
-def _run_child(kind: str, db: Path, landing: Path) -> dict:
+# The stages measured: (name, the project's run, the floor's run, what the floor is). Add a row for another stage.
+STAGES = [
+    ("load `transactions`", _child_project, _child_floor, "DuckDB `CREATE TABLE AS SELECT * FROM read_csv(...)`"),
+]
+RUNS = {f"{i}:{side}": fn for i, (_, project, floor, _) in enumerate(STAGES)
+        for side, fn in (("project", project), ("floor", floor))}
+
+
+def _peak_rss() -> int | None:
+    """This process's peak resident memory (bytes): VmHWM, the high-water mark of its own address space. (The
+    rusage of a child is no measure: Linux keeps the parent's resident size it was forked with, through exec.)"""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def _run_child(kind: str, db: Path, landing: Path, memory_limit: str) -> dict:
     """Run one measured load in a child process; its result with the child's peak resident memory (bytes)."""
     proc = subprocess.Popen([sys.executable, __file__, "--child", kind, "--db", str(db), "--landing", str(landing)],
-                            stdout=subprocess.PIPE, cwd=ROOT)
+                            stdout=subprocess.PIPE, cwd=ROOT, env={**os.environ, "BENCH_MEMORY_LIMIT": memory_limit})
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"{kind} run failed ({proc.returncode})")
     result = json.loads(out.decode().strip().splitlines()[-1])
-    result["peak_bytes"] = usage.ru_maxrss * 1024  # Linux: kilobytes
+    if result.get("peak_bytes") is None:
+        result["peak_bytes"] = usage.ru_maxrss * 1024  # Linux: kilobytes (an upper bound, see _peak_rss)
     return result
 
 
@@ -96,18 +128,22 @@ def _gib(n: float) -> str:
 
 
 def main() -> int:
+    from orchestration.lib.ingest_base import ingest_memory_limit
+
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--repeat", type=int, default=3, help="paired runs; the table shows their medians")
     parser.add_argument("--workdir", default="/tmp/branch-retention-bench-scale")
-    parser.add_argument("--child", choices=["project", "floor"])
+    parser.add_argument("--memory-limit", default=ingest_memory_limit(),
+                        help="DuckDB memory_limit of both sides (default: the ingestion's own; \"default\": DuckDB's)")
+    parser.add_argument("--child", choices=sorted(RUNS))
     parser.add_argument("--db")
     parser.add_argument("--landing")
     args = parser.parse_args()
     if args.child:
-        run = _child_project if args.child == "project" else _child_floor
-        print(json.dumps(run(args.db, args.landing)))
+        result = RUNS[args.child](args.db, args.landing)
+        print(json.dumps({**result, "peak_bytes": _peak_rss()}))
         return 0
 
     workdir = Path(args.workdir)
@@ -115,29 +151,36 @@ def main() -> int:
     workdir.mkdir(parents=True)
     landing, base = _prepare(workdir, args.customers, args.months)
     size = sum(p.stat().st_size for p in (landing / "transactions").iterdir())
-    print(f"transactions files: {size / 2**20:.0f} MiB")
-    runs = {"project": [], "floor": []}
-    for i in range(args.repeat):
-        for kind in ("project", "floor"):  # paired: each project run beside a floor run
-            db = workdir / f"{kind}.duckdb"
-            shutil.copy(base, db)
-            runs[kind].append(_run_child(kind, db, landing))
-            db.unlink()
-            r = runs[kind][-1]
-            print(f"  run {i + 1} {kind:<8} {r['seconds']:7.2f} s  peak {_gib(r['peak_bytes'])}  rows {r['rows']:,}")
-    med = {k: {m: statistics.median(r[m] for r in v) for m in ("seconds", "peak_bytes")} for k, v in runs.items()}
-    rows = runs["project"][0]["rows"]
-    assert rows == runs["floor"][0]["rows"], "the project and the floor read different row counts"
+    print(f"transactions files: {size / 2**20:.0f} MiB; DuckDB memory_limit {args.memory_limit}")
+    table = []
+    for s, (name, _, _, floor_text) in enumerate(STAGES):
+        runs = {"project": [], "floor": []}
+        for i in range(args.repeat):
+            for side in ("project", "floor"):  # paired: each project run beside a floor run
+                db = workdir / f"{side}.duckdb"
+                shutil.copy(base, db)
+                runs[side].append(_run_child(f"{s}:{side}", db, landing, args.memory_limit))
+                db.unlink()
+                shutil.rmtree(workdir / f"{side}.duckdb.tmp", ignore_errors=True)
+                r = runs[side][-1]
+                print(f"  {name} run {i + 1} {side:<8} {r['seconds']:7.2f} s  peak {_gib(r['peak_bytes'])}  "
+                      f"rows {r['rows']:,}")
+        med = {k: {m: statistics.median(r[m] for r in v) for m in ("seconds", "peak_bytes")} for k, v in runs.items()}
+        rows = runs["project"][0]["rows"]
+        assert rows == runs["floor"][0]["rows"], f"{name}: the project and the floor read different row counts"
+        table.append(f"| {name} | {med['project']['seconds']:.2f} | {med['floor']['seconds']:.2f} ({floor_text}) | "
+                     f"{med['project']['seconds'] / med['floor']['seconds']:.2f}x | "
+                     f"{_gib(med['project']['peak_bytes'])} vs {_gib(med['floor']['peak_bytes'])} | {rows:,} |")
+        if "accepted" in runs["project"][0]:
+            r = runs["project"][0]
+            print(f"  {name}: {r['accepted']:,} accepted, {r['quarantined']:,} quarantined, "
+                  f"{r['breaks']:,} balance-chain breaks")
     print()
     print("| stage | project s | floor s | ratio | peak memory (project vs floor) | rows |")
     print("|---|---|---|---|---|---|")
-    print(f"| load `transactions` | {med['project']['seconds']:.2f} | {med['floor']['seconds']:.2f} "
-          f"(DuckDB `CREATE TABLE AS SELECT * FROM read_csv(...)`) | "
-          f"{med['project']['seconds'] / med['floor']['seconds']:.2f}x | "
-          f"{_gib(med['project']['peak_bytes'])} vs {_gib(med['floor']['peak_bytes'])} | {rows:,} |")
-    r = runs["project"][0]
-    print(f"\n{r['accepted']:,} accepted, {r['quarantined']:,} quarantined, {r['breaks']:,} balance-chain breaks; "
-          f"{args.repeat} paired run(s), {os.cpu_count()} cores")
+    print("\n".join(table))
+    print(f"\n{args.customers:,} customers x {args.months} months; {args.repeat} paired run(s), medians; "
+          f"{os.cpu_count()} cores; DuckDB memory_limit {args.memory_limit}")
     return 0
 
 

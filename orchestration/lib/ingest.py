@@ -59,6 +59,10 @@ raw.load_files with its size and modification time. On the next load of a table:
   settings, a new version of these rules (RULES_VERSION)): the whole table is loaded again from every file
   (mode "full").
 Bookkeeping per table is in raw.load_audit (mode, files read, generation, parent generations).
+
+Scale: a load streams in DuckDB (one pass from the files into the checked rows, no whole table in Python), and
+DuckDB's memory during a load of a warehouse file is capped by BRANCH_RETENTION_INGEST_MEMORY_LIMIT (default
+2GB; the rest spills to <warehouse>.tmp). benchmarks/bench_scale.py measures it against DuckDB's own read_csv.
 """
 
 from __future__ import annotations
@@ -93,10 +97,19 @@ from orchestration.lib.ingest_base import (  # noqa: F401 - the names other modu
     _literal,
     _quote,
     _rollback,
+    ingest_memory_limit,
     load_date,
     table_exists,
 )
-from orchestration.lib.ingest_files import IngestionError, read_format, table_folder, temp_workdir, warehouse_folder
+from orchestration.lib.ingest_files import (
+    IngestionError,
+    Utf8Checks,
+    read_format,
+    reads_as_utf8,
+    table_folder,
+    temp_workdir,
+    warehouse_folder,
+)
 from orchestration.lib.ingest_plan import (  # noqa: F401
     _landing_table_exists,
     _plan,
@@ -109,7 +122,7 @@ from orchestration.lib.ingest_plan import (  # noqa: F401
 from orchestration.lib.ingest_read import _file_select, _normalise, _read_file, _safe_reason, _shown_names
 from orchestration.lib.ingest_validate import breaks_listed, check_balance_chain, kept_warnings
 from orchestration.lib.ingest_values import BANK_TIME_ZONE
-from orchestration.lib.ingest_write import TOUCHED_TABLE, _create_empty, _Load, _next_generation, ensure_schema
+from orchestration.lib.ingest_write import TOUCHED_TABLE, NotUtf8, _create_empty, _Load, _next_generation, ensure_schema
 
 log = logging.getLogger(__name__)
 
@@ -130,10 +143,11 @@ def load_table(
     folder = warehouse_folder(con)
     database = _database_path(con)
     previous_time_zone = _set_bank_time_zone(con)
+    previous_memory = _set_memory_limit(con, database)
     workdir = None
     try:
         with temp_workdir(folder) as workdir:
-            return _load_table(con, spec, landing, latest, full, workdir)
+            return _load_checked(con, spec, landing, latest, full, workdir)
     except (duckdb.Error, OSError) as exc:
         if _is_disk_full(exc):
             where = getattr(exc, "filename", None) or (database if isinstance(exc, duckdb.Error) else None)
@@ -142,6 +156,7 @@ def load_table(
         raise
     finally:
         _restore_time_zone(con, previous_time_zone)
+        _restore_setting(con, "memory_limit", previous_memory)
 
 
 def _database_path(con) -> str | None:
@@ -164,16 +179,55 @@ def _set_bank_time_zone(con) -> str | None:
 
 
 def _restore_time_zone(con, previous: str | None) -> None:
+    _restore_setting(con, "TimeZone", previous)
+
+
+def _set_memory_limit(con, database: str | None) -> str | None:
+    """Bound DuckDB's memory during the load of a file-backed warehouse (ingest_memory_limit(); what does not fit
+    spills to the warehouse's temporary folder); the setting it had (to set back). An in-memory warehouse has
+    nowhere to spill: its limit is left as it is."""
+    if database is None:
+        return None
+    try:
+        previous = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        con.execute(f"SET memory_limit = {_literal(ingest_memory_limit())}")
+    except duckdb.Error:
+        return None
+    return previous
+
+
+def _restore_setting(con, name: str, previous: str | None) -> None:
     if previous is None:
         return
     try:
-        con.execute(f"SET TimeZone = {_literal(previous)}")
+        con.execute(f"SET {name} = {_literal(previous)}")
     except duckdb.Error:
         pass  # a connection the load's error invalidated
 
 
 
-def _load_table(con, spec: Table, landing: Path, latest: date, full: bool, workdir: Path) -> LoadResult:
+def _load_checked(con, spec: Table, landing: Path, latest: date, full: bool, workdir: Path) -> LoadResult:
+    """Load the table reading its UTF-8 CSVs while their UTF-8 check runs (ingest_files.Utf8Checks); when one is
+    not UTF-8 after all, load again checking (and decoding) each file first, as the encoding rule says."""
+    started: list[Utf8Checks] = []
+    try:
+        return _load_table(con, spec, landing, latest, full, workdir, started)
+    except NotUtf8:
+        pass
+    except Exception:  # an error reading a file that is not UTF-8 is not that file's error: see the decoded file
+        if not started or started[0].all_valid():
+            raise
+    finally:
+        for checks in started:
+            checks.close()
+    log.info("%s: a file read as UTF-8 is not UTF-8: loading again, each file checked first", spec.name)
+    return _load_table(con, spec, landing, latest, full, workdir, None)
+
+
+def _load_table(con, spec: Table, landing: Path, latest: date, full: bool, workdir: Path,
+                started: list[Utf8Checks] | None = None) -> LoadResult:
+    """Load the table. started: a list to put the UTF-8 checks in of the CSVs read while they are checked
+    (None: check each CSV before reading it)."""
     table = spec.name
     listing = table_folder(landing, table)
     fmt = read_format(landing, table)
@@ -184,6 +238,10 @@ def _load_table(con, spec: Table, landing: Path, latest: date, full: bool, workd
     prev = _previous(con, table)
     mode, plan = _plan(con, spec, prev, signatures, latest, full, fmt)
     to_read = [i for i, label in enumerate(labels) if mode == "full" or label not in prev.files]
+    checks = None
+    if started is not None:
+        checks = Utf8Checks([(files[i], labels[i]) for i in to_read if reads_as_utf8(files[i], fmt)])
+        started.append(checks)
     warnings: list[str] = []
     skip_note = _skipped_warning(table, skipped)
     if skip_note:
@@ -192,7 +250,7 @@ def _load_table(con, spec: Table, landing: Path, latest: date, full: bool, workd
     csv_sources: dict[str, tuple[int, str]] = {}  # path DuckDB reads -> (file number, label)
     for i in to_read:
         path, label = files[i], labels[i]
-        relation, columns, readable = _read_file(con, path, workdir, label, table, fmt, warnings)
+        relation, columns, readable = _read_file(con, path, workdir, label, table, fmt, warnings, checks)
         if readable is not None:
             csv_sources[readable] = (i, label)
         names = {_normalise(n) for n, _ in columns}
@@ -210,7 +268,7 @@ def _load_table(con, spec: Table, landing: Path, latest: date, full: bool, workd
         columns = [(d[0], str(d[1])) for d in con.execute(f"SELECT * FROM {relation} LIMIT 0").description]
         selects.append(_file_select(spec, relation, columns, label, 0, fmt.decimal))
         labels = read_labels = [label]
-    load = _Load(spec, latest, labels, read_labels, signatures, mode, plan, prev, fmt, skipped)
+    load = _Load(spec, latest, labels, read_labels, signatures, mode, plan, prev, fmt, skipped, checks)
     if mode == "full" and not selects:
         if table in MAY_BE_EMPTY or spec.optional:
             warnings.append(f"no files for {table} in {landing / table}: loaded as an empty table")

@@ -10,6 +10,7 @@ Ingestion (orchestration/lib/ingest.py, which tells the rules) is split by respo
 from __future__ import annotations
 
 import errno
+import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
@@ -49,6 +50,16 @@ ROW_REJECTS = ("TOO MANY COLUMNS", "MISSING COLUMNS")
 LINE_TOO_LONG = "LINE SIZE OVER MAXIMUM"
 UNPARSEABLE = "unparseable CSV row"
 FX_BEFORE_FIRST_RATE = "fx rate used for months before its first rate_date"
+# DuckDB's memory during a load of a file-backed warehouse (its memory_limit; what does not fit spills to the
+# warehouse's temporary folder, <warehouse>.tmp): the load's memory does not grow with the files' size.
+INGEST_MEMORY_ENV = "BRANCH_RETENTION_INGEST_MEMORY_LIMIT"
+DEFAULT_INGEST_MEMORY_LIMIT = "2GB"
+
+
+def ingest_memory_limit() -> str:
+    """The DuckDB memory_limit of a load (BRANCH_RETENTION_INGEST_MEMORY_LIMIT, default 2GB)."""
+    return os.environ.get(INGEST_MEMORY_ENV) or DEFAULT_INGEST_MEMORY_LIMIT
+
 
 @dataclass
 class LoadResult:

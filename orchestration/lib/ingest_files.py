@@ -51,7 +51,9 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -188,11 +190,14 @@ def _chunks(path: Path, label: str) -> Iterator[bytes]:
         raise IngestionError(f"{label}: not a readable gzip file") from None
 
 
-def is_utf8(path: Path, label: str) -> tuple[bool, int]:
-    """(whether the file is valid UTF-8, the byte offset of the first invalid byte)."""
+def is_utf8(path: Path, label: str, stop: threading.Event | None = None) -> tuple[bool, int]:
+    """(whether the file is valid UTF-8, the byte offset of the first invalid byte). `stop`: give up when set
+    (the answer is then of no use)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     offset = 0
     for chunk in _chunks(path, label):
+        if stop is not None and stop.is_set():
+            return False, -1
         try:
             decoder.decode(chunk)
         except UnicodeDecodeError as exc:
@@ -203,6 +208,41 @@ def is_utf8(path: Path, label: str) -> tuple[bool, int]:
     except UnicodeDecodeError:
         return False, offset
     return True, -1
+
+
+class Utf8Checks:
+    """The UTF-8 check of the CSVs a load reads as UTF-8, run in a background thread while DuckDB reads them
+    (DuckDB's CSV reader takes most bytes that are not UTF-8 without a word, so the check stays, but it costs
+    no time of its own). The load asks all_valid() before it commits, and after any error; when a file is not
+    UTF-8 the load starts again reading every file as prepare_csv says, so the result is what checking each
+    file first gives: the same rows, the same GBK/GB18030 reading, warnings and errors."""
+
+    def __init__(self, files: list[tuple[Path, str]]):
+        self._stop = threading.Event()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="utf8-check")
+        self._futures = {path: self._pool.submit(is_utf8, path, label, self._stop) for path, label in files}
+
+    def __contains__(self, path: Path) -> bool:
+        return path in self._futures
+
+    def all_valid(self) -> bool:
+        """Whether every file is valid UTF-8 (and readable); waits for the checks."""
+        for future in self._futures.values():
+            try:
+                if not future.result()[0]:
+                    return False
+            except Exception:  # noqa: BLE001 - an unreadable file: the load reads it again the checked way
+                return False
+        return True
+
+    def close(self) -> None:
+        self._stop.set()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def reads_as_utf8(path: Path, fmt: FileFormat) -> bool:
+    """Whether a file is a CSV read as UTF-8 (no encoding declared, or UTF-8 declared)."""
+    return file_kind(path) == "csv" and (fmt.encoding is None or fmt.encoding in UTF8_FAMILY)
 
 
 _NON_ASCII = re.compile(r"[\x00-\x7f]+")

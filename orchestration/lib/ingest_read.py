@@ -20,6 +20,7 @@ from orchestration.lib.ingest_base import (
     REJECT_SCANS_TABLE,
     REJECTS_TABLE,
     ROW_REJECTS,
+    UNPARSEABLE,
     _is_disk_full,
     _literal,
     _quote,
@@ -27,6 +28,7 @@ from orchestration.lib.ingest_base import (
 from orchestration.lib.ingest_files import (
     FileFormat,
     IngestionError,
+    Utf8Checks,
     file_kind,
     first_line_over,
     prepare_csv,
@@ -80,15 +82,17 @@ def _is_empty(path: Path, label: str) -> bool:
 
 def _read_file(
     con: duckdb.DuckDBPyConnection, path: Path, workdir: Path, label: str, table: str, fmt: FileFormat,
-    warnings: list[str] | None = None,
+    warnings: list[str] | None = None, checks: Utf8Checks | None = None,
 ) -> tuple[str, list[tuple[str, str]], str | None]:
     """A SQL expression reading the file, its columns (name, DuckDB type), and for a CSV the path DuckDB reads
-    (the name its rejected records are filed under)."""
+    (the name its rejected records are filed under). A file in `checks` is read as it is, its UTF-8 check
+    running meanwhile (ingest_files.Utf8Checks); any other CSV is checked (and decoded) first."""
     if _is_empty(path, label):
         raise IngestionError(f"{label}: file is empty (no header row)")
     readable = None
     if file_kind(path) == "csv":
-        readable = prepare_csv(path, label, table, fmt, workdir, warnings)
+        in_checks = checks is not None and path in checks
+        readable = path if in_checks else prepare_csv(path, label, table, fmt, workdir, warnings)
         compression = ", compression='gzip'" if readable == path and path.name.lower().endswith((".gz", ".gzip")) else ""
         # Dialect fixed by the contract (comma, double quotes); every column read as text and typed later,
         # so one bad value quarantines one row instead of failing the file. A record DuckDB cannot split
@@ -153,7 +157,7 @@ def _file_select(spec: Table, relation: str, columns: list[tuple[str, str]], lab
 # The rows of another table a row is checked against (docs/rules.md section 8): the columns joined to it.
 
 def _add_rejected_records(con, csv_sources: dict[str, tuple[int, str]]) -> None:
-    """Records DuckDB could not split into fields join _incoming as unparseable rows, at their place.
+    """Records DuckDB could not split into fields join _checked as unparseable rows, at their place.
 
     DuckDB's reject `line` is the record's number counting the header as 1 (a quoted newline does not
     count), so the record number is line - 1. Parsed rows were numbered without the rejected ones: shift
@@ -195,15 +199,16 @@ def _add_rejected_records(con, csv_sources: dict[str, tuple[int, str]]) -> None:
     )
     con.execute(
         """
-        UPDATE _incoming SET _source_row = _source_row + (
+        UPDATE _checked SET _source_row = _source_row + (
             SELECT count(*) FROM _reject_gaps g
-            WHERE g.file_no = _incoming._file_no AND g.parsed_before < _incoming._source_row)
-        WHERE _file_no IN (SELECT file_no FROM _reject_gaps)
+            WHERE g.file_no = _checked._file_no AND g.parsed_before < _checked._source_row)
+        WHERE _file_no IN (SELECT file_no FROM _reject_gaps) AND NOT _recheck
         """
     )
     con.execute(
-        "INSERT INTO _incoming BY NAME SELECT file_no AS _file_no, label AS _source_file, record_no AS _source_row, "
-        "TRUE AS _unparseable, csv_line AS _raw_line FROM _rejected"
+        "INSERT INTO _checked BY NAME SELECT file_no AS _file_no, label AS _source_file, record_no AS _source_row, "
+        f"TRUE AS _unparseable, csv_line AS _raw_line, FALSE AS _recheck, {_literal(UNPARSEABLE)} AS _reason "
+        "FROM _rejected"
     )
 
 

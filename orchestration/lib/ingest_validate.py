@@ -28,6 +28,9 @@ from orchestration.lib.ingest_base import (
 )
 from orchestration.lib.ingest_values import bad_value_reason, helper_columns, typed_expr
 
+# The most rows (about) the balance chain's window holds at once (check_balance_chain).
+CHAIN_BUCKET_ROWS = 2_000_000
+
 
 def _lookup_column(table: str, column: str) -> str:
     return _quote(f"_lk_{table}_{column}")
@@ -49,6 +52,20 @@ def lookup_joins(spec: Table) -> str:
         joins.append(f"LEFT JOIN (SELECT {_quote(lk.parent_key)} AS {key}, {cols} FROM {RAW_SCHEMA}.{_quote(lk.table)}) "
                      f"lk{i} ON lk{i}.{key} = typed.{_quote('t_' + lk.key)}")
     return " ".join(joins)
+
+
+def _lookup_found(spec: Table, column: str, parent: str, key: str) -> str | None:
+    """The join key of a Lookup on `parent`'s primary key `key` by `column` (NULL when the row has no such parent
+    row: an orphan), or None when no Lookup joins that way. The parent's accepted keys are unique and never NULL,
+    so this is `column NOT IN (SELECT key FROM parent)` without a join of its own."""
+    from orchestration.lib.contract import TABLES
+
+    if tuple(TABLES[parent].primary_key) != (key,):
+        return None
+    for i, lk in enumerate(spec.lookups):
+        if (lk.table, lk.key, lk.parent_key) == (parent, column, key):
+            return f"lk{i}.{_quote(f'_lk{i}_key')}"
+    return None
 
 
 def reason_exprs(spec: Table, latest_valid_date: date, decimal: str = ".") -> list[str]:
@@ -78,10 +95,15 @@ def reason_exprs(spec: Table, latest_valid_date: date, decimal: str = ".") -> li
             reasons.append(f"CASE WHEN {typed} IS NOT NULL AND {typed} <= 0 THEN 'non-positive {col.name}' END")
         if col.references and col.references.split(".")[0] != spec.name:
             parent, key = col.references.split(".")
-            reasons.append(
-                f"CASE WHEN {typed} IS NOT NULL AND {typed} NOT IN (SELECT {_quote(key)} FROM "
-                f"{RAW_SCHEMA}.{_quote(parent)}) THEN 'orphan {col.name}: no accepted {parent} row' END"
-            )
+            found = _lookup_found(spec, col.name, parent, key)
+            if found:  # the Lookup join on the parent's key already says whether the row has one
+                reasons.append(f"CASE WHEN {typed} IS NOT NULL AND {found} IS NULL "
+                               f"THEN 'orphan {col.name}: no accepted {parent} row' END")
+            else:
+                reasons.append(
+                    f"CASE WHEN {typed} IS NOT NULL AND {typed} NOT IN (SELECT {_quote(key)} FROM "
+                    f"{RAW_SCHEMA}.{_quote(parent)}) THEN 'orphan {col.name}: no accepted {parent} row' END"
+                )
     for rule in spec.row_rules:
         reasons.append(f"CASE WHEN {rule_sql(spec, rule.broken)} THEN {_literal(rule.reason)} END")
     return reasons
@@ -91,36 +113,62 @@ def duplicate_reason(spec: Table) -> str:
     return f"duplicate {'/'.join(spec.primary_key)} (first occurrence kept)"
 
 
-def checked_select(spec: Table, source: str, latest: date, decimal: str, against_existing: bool) -> str:
-    """A query over the rows of `source` (text columns named as the contract's, and _file_no, _source_row,
-    _unparseable) giving each its typed values t_<column> and its _reason (NULL: accepted)."""
-    table = spec.name
+def text_typed(col) -> bool:
+    """Whether a column's typed value is its text itself (a plain text column): _checked keeps it once."""
+    return typed_expr(col) == _quote(col.name)
+
+
+def checked_column(col) -> str:
+    """The column of _checked holding a column's typed value: t_<column>, or the text for a plain text column."""
+    return _quote(col.name if text_typed(col) else "t_" + col.name)
+
+
+def checked_typed(spec: Table) -> str:
+    """The select list over _checked giving every column's typed value as t_<column>."""
+    return ", ".join(f"{checked_column(c)} AS {_quote('t_' + c.name)}" for c in spec.columns)
+
+
+def checked_select(spec: Table, source: str, latest: date, decimal: str) -> str:
+    """A query over the rows of `source` (text columns named as the contract's, and _file_no, _source_file,
+    _source_row, _unparseable, _raw_line, _recheck) giving each row, in one streamed pass: its metadata, its
+    text (for the quarantine's record), the typed values t_<column> of the columns whose type is not text
+    (checked_typed reads every typed value), and its _reason (NULL: accepted so far; a duplicate key is marked
+    afterwards, duplicate_rows). No window and no sort: the query streams from the files."""
     helpers = ", ".join(h for c in spec.columns for h in helper_columns(c, decimal))
     typed = ", ".join(f"{typed_expr(c)} AS {_quote('t_' + c.name)}" for c in spec.columns)
     reasons = ", ".join(reason_exprs(spec, latest, decimal))
-    pk = ", ".join(_quote("t_" + k) for k in spec.primary_key)
-    # Incrementally, a key accepted by an earlier load is the first occurrence: the new row is the duplicate.
-    existing = (
-        f"LEFT JOIN (SELECT DISTINCT {', '.join(_quote(k) + ' AS ' + _quote('e_' + k) for k in spec.primary_key)}, "
-        f"TRUE AS _exists FROM {RAW_SCHEMA}.{_quote(table)}) e ON "
-        + " AND ".join(f"e.{_quote('e_' + k)} = r.{_quote('t_' + k)}" for k in spec.primary_key)
-        if against_existing else ""
-    )
-    exists = "COALESCE(_exists, FALSE)" if against_existing else "FALSE"
+    meta = ", ".join(f"typed.{m}" for m in ("_file_no", "_source_file", "_source_row", "_unparseable", "_raw_line",
+                                            "_recheck"))
+    kept = ", ".join(f"typed.{_quote(c.name)}" for c in spec.columns)
+    kept_typed = "".join(f", typed.{_quote('t_' + c.name)}" for c in spec.columns if not text_typed(c))
     return f"""
         WITH helped AS (SELECT *{', ' + helpers if helpers else ''} FROM {source}),
-        typed AS (SELECT *, {typed} FROM helped),
-        reasoned AS (SELECT typed.*, CASE WHEN _unparseable THEN '{UNPARSEABLE}'
-            ELSE NULLIF(concat_ws('; ', {reasons}), '') END AS _row_reason FROM typed {lookup_joins(spec)}),
-        ranked AS (
-            SELECT r.*, {exists} AS _key_taken, CASE WHEN _row_reason IS NULL THEN row_number() OVER (
-                PARTITION BY {pk}, _row_reason IS NULL ORDER BY _file_no, _source_row) END AS _key_rank
-            FROM reasoned r {existing}
-        )
-        SELECT *, COALESCE(_row_reason, CASE WHEN _key_rank > 1 OR _key_taken
-            THEN '{duplicate_reason(spec)}' END) AS _reason
-        FROM ranked
+        typed AS (SELECT *, {typed} FROM helped)
+        SELECT {meta}, {kept}{kept_typed}, CASE WHEN typed._unparseable THEN '{UNPARSEABLE}'
+            ELSE NULLIF(concat_ws('; ', {reasons}), '') END AS _reason
+        FROM typed {lookup_joins(spec)}
         """
+
+
+def duplicate_rows(spec: Table, checked: str, against_existing: bool) -> str:
+    """The rows of `checked` (_checked) that are duplicates: a row with no reason whose key another row with no
+    reason holds earlier in the load's order (_file_no, _source_row), or, incrementally, whose key an earlier load
+    accepted. Only the keys held more than once are ranked, so a load of unique keys sorts nothing."""
+    pk = [checked_column(next(c for c in spec.columns if c.name == k)) for k in spec.primary_key]
+    keys = ", ".join(pk)
+    ident = "_file_no, _source_file, _source_row"
+    held = f"(SELECT {keys}, {ident} FROM {checked} WHERE _reason IS NULL)"
+    query = f"""
+        SELECT {ident} FROM (
+            SELECT {ident}, row_number() OVER (PARTITION BY {keys} ORDER BY _file_no, _source_row) AS _key_rank
+            FROM {held} h SEMI JOIN (SELECT {keys} FROM {held} GROUP BY ALL HAVING count(*) > 1) m USING ({keys}))
+        WHERE _key_rank > 1
+        """
+    if against_existing:
+        existing = " AND ".join(f"e.{_quote(k)} = h.{c}" for k, c in zip(spec.primary_key, pk))
+        query += (f" UNION SELECT {ident} FROM {held} h WHERE EXISTS "
+                  f"(SELECT 1 FROM {RAW_SCHEMA}.{_quote(spec.name)} e WHERE {existing})")
+    return query
 
 
 def kept_warnings(con, spec: Table) -> list[str]:
@@ -159,30 +207,44 @@ def check_balance_chain(con: duckdb.DuckDBPyConnection, accounts_table: str | No
     first_order = chain.order[0]
     if accounts_table and not table_exists(con, *BALANCE_BREAKS_TABLE.split(".")):
         accounts_table = None  # nothing listed yet: check every account
-    only = f"WHERE t.{key} IN (SELECT {key} FROM {accounts_table})" if accounts_table else ""
+    only = f"t.{key} IN (SELECT {key} FROM {accounts_table})" if accounts_table else "TRUE"
     id_col = q(spec.primary_key[0])
-    breaks = f"""
+    table = f"{RAW_SCHEMA}.{q(spec.name)}"
+    # The chain is a window per account: the accounts are split into buckets (by a hash of the key) checked one
+    # after the other, each bucket's rows at most about CHAIN_BUCKET_ROWS, so the window's memory does not grow
+    # with the table.
+    rows = con.execute(f"SELECT count(*) FROM {table} t WHERE {only}").fetchone()[0]
+    buckets = max(1, -(-rows // CHAIN_BUCKET_ROWS))
+
+    def breaks(bucket: int) -> str:
+        in_bucket = f" AND hash(t.{key}) % {buckets} = {bucket}" if buckets > 1 else ""
+        return f"""
         WITH chained AS (
             SELECT t.{id_col}, t.{key}, t.{q(first_order)}, t.{q(chain.balance)},
                    COALESCE(lag(t.{q(chain.balance)}) OVER (PARTITION BY t.{key} ORDER BY {order}),
                             a.{q(chain.opening)})
                    + CASE t.{q(chain.direction)} WHEN {_literal(chain.credit)} THEN t.{q(chain.amount)}
                      ELSE -t.{q(chain.amount)} END AS expected_balance
-            FROM {RAW_SCHEMA}.{q(spec.name)} t
+            FROM {table} t
             JOIN {RAW_SCHEMA}.{q(chain.parent)} a USING ({key})
-            {only}
+            WHERE {only}{in_bucket}
         )
         SELECT {id_col}, {key}, {q(first_order)}, CAST(expected_balance AS DECIMAL(18,2)) AS expected_balance,
                {q(chain.balance)}
         FROM chained
         WHERE {q(chain.balance)} IS DISTINCT FROM expected_balance
-        ORDER BY {key}, {', '.join(q(c) for c in chain.order)}
         """
+
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _chain_breaks AS {breaks(0)}")
+    for bucket in range(1, buckets):
+        con.execute(f"INSERT INTO _chain_breaks {breaks(bucket)}")
+    listed = f"SELECT * FROM _chain_breaks ORDER BY {key}, {', '.join(q(c) for c in chain.order)}"
     if accounts_table:
         con.execute(f"DELETE FROM {BALANCE_BREAKS_TABLE} WHERE {key} IN (SELECT {key} FROM {accounts_table})")
-        con.execute(f"INSERT INTO {BALANCE_BREAKS_TABLE} {breaks}")
+        con.execute(f"INSERT INTO {BALANCE_BREAKS_TABLE} {listed}")
     else:
-        con.execute(f"CREATE OR REPLACE TABLE {BALANCE_BREAKS_TABLE} AS {breaks}")
+        con.execute(f"CREATE OR REPLACE TABLE {BALANCE_BREAKS_TABLE} AS {listed}")
+    con.execute("DROP TABLE _chain_breaks")
     return breaks_listed(con)
 
 

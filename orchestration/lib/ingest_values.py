@@ -47,6 +47,8 @@ _DIGITS_LIKE = r"[+-]?[0-9.,]*[0-9][0-9.,]*"
 # The local part of a timestamp with an offset, then the offset: Z / UTC, or a sign, hours and optional minutes.
 _WITH_OFFSET = (r"^([0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2}[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)"
                 r" ?(?:([Zz]|UTC)|([+-])([0-9]{2}):?([0-9]{2})?)$")
+# regexp_extract's result for text _WITH_OFFSET does not match.
+_NO_OFFSET = "{'local': '', 'utc': '', 'sign': '', 'hh': '', 'mm': ''}"
 _ISO = r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?"
 _SLASH_SECONDS = r"[0-9]{4}/[0-9]{1,2}/[0-9]{1,2} [0-9]{1,2}:[0-9]{2}:[0-9]{2}"
 _SLASH_MINUTES = r"[0-9]{4}/[0-9]{1,2}/[0-9]{1,2} [0-9]{1,2}:[0-9]{2}"
@@ -83,14 +85,23 @@ def helper_columns(col: Column, decimal: str) -> list[str]:
     v = _quote(col.name)
     if col.type in SCALES:
         n = _normalised(v, decimal)
+        # _d: the significant decimals. It is read only where _ok holds (typed_expr, bad_value_reason): the
+        # normalised number then has at most one dot, so its decimals are the digits after it (no regular
+        # expression, which would cost more than reading the file).
         return [
             f"regexp_full_match({v}, {_literal(number_pattern(decimal))}) AS {_quote('_ok_' + col.name)}",
             f"{n} AS {_quote('_n_' + col.name)}",
-            f"length(rtrim(regexp_extract({n}, '\\.([0-9]*)$', 1), '0')) AS {_quote('_d_' + col.name)}",
+            f"CASE WHEN strpos({n}, '.') > 0 THEN length(rtrim(substr({n}, strpos({n}, '.') + 1), '0')) ELSE 0 END "
+            f"AS {_quote('_d_' + col.name)}",
         ]
     if col.type == TIMESTAMP:
-        return [f"regexp_extract({v}, {_literal(_WITH_OFFSET)}, ['local', 'utc', 'sign', 'hh', 'mm']) "
-                f"AS {_quote('_tz_' + col.name)}"]
+        # _WITH_OFFSET can match only text ending in Z / UTC or holding a sign after its date part (at most 10
+        # characters); other text (nearly every value) gets its no-match result without the costly extraction.
+        may_have_offset = (f"(contains({v}, '+') OR contains(substr({v}, 11), '-') OR suffix({v}, 'Z') "
+                           f"OR suffix({v}, 'z') OR suffix({v}, 'UTC'))")
+        return [f"CASE WHEN {v} IS NULL THEN NULL WHEN {may_have_offset} THEN "
+                f"regexp_extract({v}, {_literal(_WITH_OFFSET)}, ['local', 'utc', 'sign', 'hh', 'mm']) "
+                f"ELSE {_NO_OFFSET} END AS {_quote('_tz_' + col.name)}"]
     return []
 
 

@@ -32,10 +32,21 @@ from orchestration.lib.ingest_base import (
     _rollback,
     table_exists,
 )
-from orchestration.lib.ingest_files import FileFormat, IngestionError
+from orchestration.lib.ingest_files import FileFormat, IngestionError, Utf8Checks
 from orchestration.lib.ingest_plan import _Previous
 from orchestration.lib.ingest_read import _add_rejected_records
-from orchestration.lib.ingest_validate import checked_select
+from orchestration.lib.ingest_validate import (
+    checked_column,
+    checked_select,
+    checked_typed,
+    duplicate_reason,
+    duplicate_rows,
+)
+
+
+class NotUtf8(Exception):
+    """A CSV read as UTF-8 while its check ran is not UTF-8: the load is rolled back and starts again."""
+
 
 # The accounts (Table.balance_chain's key) a load accepted rows for: their chains are checked again.
 TOUCHED_TABLE = "_touched_accounts"
@@ -151,8 +162,10 @@ class _Load:
 
     def __init__(self, spec: Table, latest: date, labels: list[str], read_labels: list[str],
                  signatures: dict[str, tuple[int, int]], mode: str, plan: str, prev: _Previous | None,
-                 fmt: FileFormat | None = None, skipped: list[tuple[str, str]] | None = None):
+                 fmt: FileFormat | None = None, skipped: list[tuple[str, str]] | None = None,
+                 checks: Utf8Checks | None = None):
         self.spec, self.latest, self.labels, self.read_labels = spec, latest, labels, read_labels
+        self.checks = checks
         self.signatures, self.mode, self.plan, self.prev = signatures, mode, plan, prev
         self.fmt, self.skipped = fmt or FileFormat(), skipped or []
         self.rows_in = 0
@@ -205,37 +218,39 @@ class _Load:
             if self.labels:
                 con.executemany("INSERT INTO _file_numbers VALUES (?, ?)", [[label, i] for i, label in enumerate(self.labels)])
             recheck = self._recheck_select(con)
-            if selects:
-                con.execute(
-                    f"CREATE OR REPLACE TEMP TABLE _incoming AS SELECT *, FALSE AS _recheck FROM "
-                    f"({' UNION ALL '.join(selects)})"
-                )
-            else:
-                con.execute(f"CREATE OR REPLACE TEMP TABLE _incoming AS {recheck} LIMIT 0")
+            # One streamed pass from the files: read, type and check every row into _checked (no text copy of
+            # the table before it). Incrementally the rows to check again join the rows read.
+            sources = [f"SELECT *, FALSE AS _recheck FROM ({select})" for select in selects]
+            if incremental:
+                sources.append(recheck)
+            source = " UNION ALL BY NAME ".join(f"({q})" for q in sources) if sources else f"{recheck} LIMIT 0"
+            con.execute("CREATE OR REPLACE TEMP TABLE _checked AS " + checked_select(
+                spec, f"({source})", self.latest, self.fmt.decimal))
             _add_rejected_records(con, csv_sources)
-            self.rows_new = con.execute("SELECT count(*) FROM _incoming").fetchone()[0]
+            self.rows_new = con.execute("SELECT count(*) FROM _checked WHERE NOT _recheck").fetchone()[0]
             self.rows_in = self.rows_new + (self.prev.rows_in if incremental else 0)
             if not incremental and self.rows_in == 0 and table not in MAY_BE_EMPTY and not spec.optional:
                 raise IngestionError(
                     f"{', '.join(self.labels)}: no rows (header only) for required table {table}: it must not be empty"
                 )
-            if incremental:
-                con.execute(f"INSERT INTO _incoming BY NAME {recheck}")
-                if not con.execute("SELECT count(*) FROM _incoming").fetchone()[0]:
-                    self.mode = "unchanged"
-                    self.record(con, rows_in=self.rows_in, rows_new=0, generation=self.prev.generation)
-                    self._drop_temps(con)
-                    con.execute("COMMIT")
-                    return self.result(con, [])
-            self._check(con, against_existing=incremental)
-            out_cols = ", ".join(f"{_quote('t_' + c.name)} AS {_quote(c.name)}" for c in spec.columns)
+            if incremental and not con.execute("SELECT count(*) FROM _checked").fetchone()[0]:
+                self.mode = "unchanged"
+                self.record(con, rows_in=self.rows_in, rows_new=0, generation=self.prev.generation)
+                self._drop_temps(con)
+                self._commit(con)
+                return self.result(con, [])
+            self._mark_duplicates(con, against_existing=incremental)
             casts = ", ".join(
-                f"CAST({_quote(c.name)} AS {SQL_TYPES[c.type]}) AS {_quote(c.name)}" for c in spec.columns)
-            accepted_rows = (f"SELECT {casts} FROM (SELECT {out_cols} FROM _checked WHERE _reason IS NULL "
-                             "ORDER BY _file_no, _source_row)")
+                f"CAST({checked_column(c)} AS {SQL_TYPES[c.type]}) AS {_quote(c.name)}" for c in spec.columns)
+            # _checked holds the rows in the load's order (_file_no, _source_row: DuckDB keeps the order rows are
+            # inserted in), so the accepted rows are written in that order without sorting them; rows checked
+            # again (incrementally, few) are put in their place by a sort of the new rows only.
+            order = " ORDER BY _file_no, _source_row" if incremental else ""
+            accepted_rows = f"SELECT {casts} FROM _checked WHERE _reason IS NULL{order}"
             if spec.balance_chain:
                 key = _quote(spec.balance_chain.key)
-                con.execute(f"CREATE OR REPLACE TEMP TABLE {TOUCHED_TABLE} AS SELECT DISTINCT {_quote('t_' + spec.balance_chain.key)} "
+                chain_key = checked_column(next(c for c in spec.columns if c.name == spec.balance_chain.key))
+                con.execute(f"CREATE OR REPLACE TEMP TABLE {TOUCHED_TABLE} AS SELECT DISTINCT {chain_key} "
                             f"AS {key} FROM _checked WHERE _reason IS NULL")
             if incremental:
                 generation = self.prev.generation
@@ -245,10 +260,11 @@ class _Load:
                     con, spec, f"(SELECT * FROM {RAW_SCHEMA}.{_quote(table)} OFFSET {self.accepted_before})")
                 con.execute(
                     f"DELETE FROM {QUARANTINE_TABLE} WHERE table_name = ? AND (source_file, source_row) IN "
-                    "(SELECT _source_file, _source_row FROM _incoming WHERE _recheck)", [table]
+                    "(SELECT _source_file, _source_row FROM _checked WHERE _recheck)", [table]
                 )
             else:
-                generation = _next_generation(con, spec, self.prev, "(SELECT * FROM _checked WHERE _reason IS NULL)")
+                generation = _next_generation(con, spec, self.prev,
+                                              f"(SELECT {checked_typed(spec)} FROM _checked WHERE _reason IS NULL)")
                 if spec.affects_months_from is not None and table_exists(con, RAW_SCHEMA, table):
                     # the change is what differs from the table the last load left: added, altered or gone rows
                     con.execute(f"CREATE OR REPLACE TEMP TABLE _accepted AS {accepted_rows}")
@@ -276,16 +292,26 @@ class _Load:
                     f"{result.rows_quarantined} quarantined"
                 )
             self._drop_temps(con)
-            con.execute("COMMIT")
+            self._commit(con)
         except BaseException:
             _rollback(con)
             raise
         return result
 
-    def _check(self, con, against_existing: bool) -> None:
-        """_checked: every row of _incoming with its typed values and its reason (NULL: accepted)."""
-        con.execute("CREATE OR REPLACE TEMP TABLE _checked AS " + checked_select(
-            self.spec, "_incoming", self.latest, self.fmt.decimal, against_existing))
+    def _commit(self, con) -> None:
+        """Commit the load, once every file read as UTF-8 is known to be UTF-8 (ingest_files.Utf8Checks)."""
+        if self.checks is not None and not self.checks.all_valid():
+            raise NotUtf8()
+        con.execute("COMMIT")
+
+    def _mark_duplicates(self, con, against_existing: bool) -> None:
+        """Give the duplicates among the rows of _checked their reason (ingest_validate.duplicate_rows)."""
+        con.execute("CREATE OR REPLACE TEMP TABLE _duplicates AS " + duplicate_rows(self.spec, "_checked",
+                                                                                    against_existing))
+        if con.execute("SELECT count(*) FROM _duplicates").fetchone()[0]:
+            con.execute(
+                f"UPDATE _checked SET _reason = {_literal(duplicate_reason(self.spec))} WHERE _reason IS NULL AND "
+                "(_file_no, _source_file, _source_row) IN (SELECT _file_no, _source_file, _source_row FROM _duplicates)")
 
     def record(self, con, rows_in: int, rows_new: int, generation: int) -> None:
         """Write the table's audit row and its files (inside the load's transaction)."""
@@ -339,7 +365,7 @@ class _Load:
 
     @staticmethod
     def _drop_temps(con) -> None:
-        for temp in ("_incoming", "_checked", "_accepted", "_source_files", "_rejected", "_reject_gaps", "_file_numbers",
+        for temp in ("_checked", "_duplicates", "_accepted", "_source_files", "_rejected", "_reject_gaps", "_file_numbers",
                      REJECTS_TABLE, REJECT_SCANS_TABLE):
             con.execute(f"DROP TABLE IF EXISTS {temp}")
 
