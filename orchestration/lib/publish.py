@@ -60,14 +60,15 @@ def _lit(text: str) -> str:
 
 
 def _comment_from_manifest(con) -> None:
-    """Give the marts copied from PostgreSQL or Spark the dbt descriptions as table and column comments (a copy
-    carries none), from the manifest of the build (DBT_TARGET_PATH, else dbt_project/target), as persist_docs
-    writes them on DuckDB."""
+    """Give the marts copied from PostgreSQL or Spark (into the DuckDB file `con` is open on) the dbt descriptions
+    as table and column comments (a copy carries none), from the manifest of the build (DBT_TARGET_PATH, else
+    dbt_project/target), as persist_docs writes them on DuckDB."""
     manifest_file = settings.DBT_PROJECT_DIR / os.environ.get("DBT_TARGET_PATH", "target") / "manifest.json"
     if not manifest_file.exists():
         return
     nodes = json.loads(manifest_file.read_text()).get("nodes", {})
-    present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh' AND schema_name = ?",
+    present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+                                         "AND schema_name = ?",
                                          [MARTS_SCHEMA]).fetchall()}
     for node in nodes.values():
         if node.get("resource_type") != "model" or node.get("schema") != MARTS_SCHEMA or node["alias"] not in present:
@@ -75,7 +76,8 @@ def _comment_from_manifest(con) -> None:
         relation = f"{MARTS_SCHEMA}.{_q(node['alias'])}"
         if node.get("description"):
             con.execute(f"COMMENT ON TABLE {relation} IS {_lit(node['description'])}")
-        columns = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE database_name = 'wh' AND schema_name = ? "
+        columns = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+                                             "AND schema_name = ? "
                                              "AND table_name = ?", [MARTS_SCHEMA, node["alias"]]).fetchall()}
         for name, column in node.get("columns", {}).items():
             if name in columns and column.get("description"):
@@ -111,10 +113,9 @@ def _dictionary_section(con, mart: str, table_comment: str | None, column_commen
     return "\n".join(lines) + "\n"
 
 
-def publish_marts(warehouse: Path, publish_dir: Path, publication_id: str | None = None,
-                  from_postgres: bool = False) -> Publication:
-    """Copy every table of the working warehouse's marts schema to the serving file and Parquet; with
-    from_postgres, the marts the engine built (BRANCH_RETENTION_TARGET=postgres or spark), with their types."""
+def publish_marts(warehouse: Path, publish_dir: Path, publication_id: str | None = None) -> Publication:
+    """Copy every table of the marts schema of a DuckDB file (the working warehouse, or the copy publish_all
+    makes of another engine's marts) to the serving file and Parquet."""
     publish_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC)
     publication_id = publication_id or stamp.strftime("%Y%m%dT%H%M%S%fZ")
@@ -130,16 +131,8 @@ def publish_marts(warehouse: Path, publish_dir: Path, publication_id: str | None
 
     con = duckdb.connect()
     try:
-        if from_postgres:
-            from orchestration.lib.engine import copy_from_engine
-
-            con.execute("ATTACH ':memory:' AS wh")
-            con.execute("USE wh")
-            copy_from_engine(con, MARTS_SCHEMA, scratch_near=serving_dir)
-            _comment_from_manifest(con)
-        else:
-            con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
-            con.execute("USE wh")
+        con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
+        con.execute("USE wh")
         marts = [
             r[0]
             for r in con.execute(
@@ -237,8 +230,7 @@ def _prune(parquet_root: Path, keep: int) -> None:
 PAGES_DIR = "pages"
 
 
-def render_pages(warehouse: Path, publish_dir: Path, publication_id: str, timeout: int = 600,
-                 target: str | None = None) -> Path:
+def render_pages(warehouse: Path, publish_dir: Path, publication_id: str, timeout: int = 600) -> Path:
     """Write the morning pages of the warehouse to pages/.<id>.partial/ (not yet visible); returns that folder.
 
     MetricFlow sets up dbt's adapter and the root logger of the process it runs in, so it runs in a child
@@ -247,9 +239,8 @@ def render_pages(warehouse: Path, publish_dir: Path, publication_id: str, timeou
     pages_root.mkdir(parents=True, exist_ok=True)
     remove_page_leftovers(pages_root)
     partial = pages_root / f".{publication_id}.partial"
-    env = {**os.environ, "BRANCH_RETENTION_DUCKDB": str(warehouse)}
-    if target is not None:
-        env["BRANCH_RETENTION_TARGET"] = target  # the dbt profile MetricFlow opens
+    # the pages read a DuckDB file whatever engine built the marts: MetricFlow opens the DuckDB profile on it
+    env = {**os.environ, "BRANCH_RETENTION_DUCKDB": str(warehouse), "BRANCH_RETENTION_TARGET": "duckdb"}
     done = subprocess.run([sys.executable, "-m", "orchestration.lib.morning_page", "--out", str(partial)], env=env,
                           capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
@@ -260,22 +251,6 @@ def render_pages(warehouse: Path, publish_dir: Path, publication_id: str, timeou
         reason = (errors or lines or ["no error output"])[-1]
         raise RuntimeError(f"the morning pages could not be rendered (exit {done.returncode}): {reason[:500]}")
     return partial
-
-
-def render_pages_from_engine(warehouse: Path, publish_dir: Path, publication_id: str) -> Path:
-    """render_pages for marts built in PostgreSQL or Spark: the marts are copied into a scratch DuckDB file
-    beside the working warehouse (removed afterwards), and the pages are rendered from it with the DuckDB
-    profile, as on DuckDB (the pages read nothing but the marts)."""
-    from orchestration.lib import engine
-
-    with engine.scratch_dir(warehouse.parent) as scratch:
-        source = scratch / "pages_source.duckdb"  # its catalog is named after the file: not "marts", the schema
-        con = duckdb.connect(str(source))
-        try:
-            engine.copy_from_engine(con, MARTS_SCHEMA, scratch_near=scratch)
-        finally:
-            con.close()
-        return render_pages(source, publish_dir, publication_id, target="duckdb")
 
 
 def switch_pages(publish_dir: Path, partial: Path, publication_id: str) -> Path:
@@ -302,7 +277,7 @@ def remove_page_leftovers(pages_root: Path) -> list[Path]:
 
 @dataclass
 class FullPublication:
-    """What one publish made current: the marts (serving file, Parquet), on DuckDB the morning pages, and the
+    """What one publish made current: the marts (serving file, Parquet), the morning pages, and the
     quality report (orchestration/lib/quality_report.py) when a quality folder was given."""
 
     marts: Publication
@@ -319,22 +294,36 @@ def publish_all(warehouse: Path, publish_dir: Path, publication_id: str | None =
     (a render that fails stops here, before anything is switched), then the marts are copied and switched,
     then the pages right after. With quality_dir, the quality report of its results is written into the pages
     (pages/current/quality/index.html, switched with them) and to <quality dir>/report/index.html. On
-    PostgreSQL and Spark (on_duckdb False) the marts are read from the engine, for the pages and for BI. Used
+    PostgreSQL and Spark (on_duckdb False) the engine's marts are copied once into a scratch DuckDB file that
+    the pages and the publication both read. Used
     by the Dagster asset after a build, and by `branch-retention publish` after a dbt-only rebuild."""
-    from orchestration.lib.quality_report import write_report
-
     publication_id = publication_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     if on_duckdb:
-        pages_partial = render_pages(warehouse, publish_dir, publication_id)
-    else:
-        pages_partial = render_pages_from_engine(warehouse, publish_dir, publication_id)
+        return _publish_file(warehouse, publish_dir, publication_id, quality_dir)
+    from orchestration.lib import engine
+
+    # the marts the engine built, copied once into a scratch DuckDB file beside the warehouse (removed
+    # afterwards), with the dbt descriptions as comments; the pages and the publication both read it
+    with engine.scratch_dir(warehouse.parent) as scratch:
+        copy = scratch / "engine_marts.duckdb"  # its catalog is named after the file: not "marts", the schema
+        con = duckdb.connect(str(copy))
+        try:
+            engine.copy_from_engine(con, MARTS_SCHEMA, scratch_near=scratch)
+            _comment_from_manifest(con)
+        finally:
+            con.close()
+        return _publish_file(copy, publish_dir, publication_id, quality_dir)
+
+
+def _publish_file(warehouse: Path, publish_dir: Path, publication_id: str, quality_dir: Path | None) -> FullPublication:
+    """publish_all for the marts of one DuckDB file."""
+    from orchestration.lib.quality_report import write_report
+
+    pages_partial = render_pages(warehouse, publish_dir, publication_id)
     if quality_dir is not None:
         write_report(quality_dir)
-        if pages_partial is not None:
-            write_report(quality_dir, pages_partial / QUALITY_PAGE)
-    publication = publish_marts(warehouse, publish_dir, publication_id, from_postgres=not on_duckdb)
-    pages = switch_pages(publish_dir, pages_partial, publication_id) if pages_partial is not None else None
-    report = None
-    if quality_dir is not None:
-        report = pages / QUALITY_PAGE if pages is not None else write_report(quality_dir, publish_dir / QUALITY_PAGE)
+        write_report(quality_dir, pages_partial / QUALITY_PAGE)
+    publication = publish_marts(warehouse, publish_dir, publication_id)
+    pages = switch_pages(publish_dir, pages_partial, publication_id)
+    report = pages / QUALITY_PAGE if quality_dir is not None else None
     return FullPublication(publication, pages, report)
