@@ -21,6 +21,7 @@ import duckdb
 import pytest
 
 from orchestration.lib import settings
+from orchestration.lib.morning_page import page_data
 from tests.engine_compare import compare_files
 
 N_CUSTOMERS = 300
@@ -128,14 +129,6 @@ def duckdb_run(bank):
     return timings
 
 
-def _page_data(html: str) -> dict:
-    import re
-
-    block = re.search(r'<script type="application/json" id="page-data">(.*?)</script>', html, re.S)
-    assert block, "the page has no data block"
-    return json.loads(block.group(1))
-
-
 def _same_values(a, b) -> bool:
     """Equal JSON values, numbers to 1e-9 relative (万元 amounts are divided floats)."""
     if isinstance(a, dict) and isinstance(b, dict):
@@ -196,7 +189,7 @@ def _same_marts_as_duckdb(bank: Path, target: str, env_extra: dict, copy_marts, 
     assert branch_pages and branch_pages == sorted(p.relative_to(pages[1]) for p in pages[1].glob("*/index.html")
                                                    if p.parent.name != "quality")
     for page in branch_pages:
-        data = [_page_data((root / page).read_text(encoding="utf-8")) for root in pages]
+        data = [page_data((root / page).read_text(encoding="utf-8")) for root in pages]
         assert _same_values(*data), f"{page}: the {target} page shows other numbers than DuckDB's"
 
     wh = duckdb.connect(str(bank / target / "warehouse.duckdb"), read_only=True)

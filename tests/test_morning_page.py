@@ -23,6 +23,7 @@ import pytest
 
 from orchestration.lib import metrics
 from orchestration.lib.charts import grouped_bars, horizontal_bars
+from orchestration.lib.morning_page import page_data
 
 UNMASKED_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 REQUIRED_METRICS = {
@@ -200,11 +201,6 @@ def _pct(value) -> str:
     return f"{float(value) * 100:.2f}%"
 
 
-def _page_data(dom: str) -> dict:
-    block = re.search(r'<script type="application/json" id="page-data">(.*?)</script>', dom, re.S)
-    return json.loads(block.group(1))
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed (make test installs it)")
 def test_published_pages_show_the_marts_numbers_masked_and_offline(pipeline_run, con, tmp_path):
@@ -260,13 +256,13 @@ def test_published_pages_show_the_marts_numbers_masked_and_offline(pipeline_run,
     calls_today = con.execute("SELECT count(*) FROM marts.fct_daily_call_list WHERE branch_id = ? AND call_date = ?",
                               [branch, today]).fetchone()[0]
     assert _shown(branch_dom, "calls_today") == [f"{calls_today:,}"]
-    assert _page_data(branch_dom)["branch"]["branch_id"] == branch
+    assert page_data(branch_dom)["branch"]["branch_id"] == branch
 
     # The staff member's page: today's list in call order, load vs capacity, contacts planned/done/reached.
     calls = con.execute("SELECT call_order, customer_name_masked, mobile_phone_masked FROM marts.fct_daily_call_list "
                         "WHERE staff_id = ? AND call_date = ? ORDER BY call_order", [staff_id, today]).fetchall()
     assert [int(n) for n in re.findall(r'data-call-order="(\d+)"', staff_dom)] == [c[0] for c in calls]
-    shown_calls = _page_data(staff_dom)["staff"]["call_list"]
+    shown_calls = page_data(staff_dom)["staff"]["call_list"]
     assert [(c["call_order"], c["customer_name_masked"], c["mobile_phone_masked"]) for c in shown_calls] == calls
     w = con.execute("SELECT planned_calls, daily_capacity, utilisation FROM marts.fct_staff_daily_workload "
                     "WHERE staff_id = ? AND work_date = ?", [staff_id, today]).fetchone()
@@ -287,12 +283,12 @@ def test_published_pages_show_the_marts_numbers_masked_and_offline(pipeline_run,
     top = con.execute("SELECT c.customer_name_masked, f.expected_loss FROM marts.fct_prevention_flags AS f "
                       "JOIN marts.dim_customers AS c USING (customer_id) WHERE f.branch_id = ? AND f.month_start = ? "
                       "ORDER BY f.expected_loss DESC, f.customer_id LIMIT 10", [branch, plan_month]).fetchall()
-    shown_top = _page_data(branch_dom)["risk"]["top"]
+    shown_top = page_data(branch_dom)["risk"]["top"]
     assert [(t["customer_name_masked"], t["expected_loss"]) for t in shown_top] == [(n, float(v)) for n, v in top]
     assert _shown(branch_dom, "expected_loss") == [_wan(v) for _, v in top]
     # Each staff page lists that person's prevention calls of the plan month, as the call list has them.
     for person in pages.joinpath(branch, "staff").glob("*.html"):
-        shown = _page_data(person.read_text(encoding="utf-8"))["staff"]["prevention_calls"]
+        shown = page_data(person.read_text(encoding="utf-8"))["staff"]["prevention_calls"]
         want = con.execute("SELECT call_date, call_order, customer_name_masked, expected_loss FROM marts.fct_daily_call_list "
                            "WHERE staff_id = ? AND contact_reason = 'prevention' ORDER BY call_date, call_order",
                            [person.stem]).fetchall()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -288,6 +289,15 @@ def _environment() -> Environment:
 def _data_block(payload: dict) -> str:
     # </script> can never close the block early: every "<" is escaped.
     return json.dumps(payload, ensure_ascii=False, default=str).replace("<", "\\u003c")
+
+
+def page_data(html: str) -> dict:
+    """The numbers a written page shows, read back from its data block (script#page-data): what tests and
+    readers check against the marts."""
+    block = re.search(r'<script type="application/json" id="page-data">(.*?)</script>', html, re.S)
+    if block is None:
+        raise ValueError("the page has no data block (script#page-data)")
+    return json.loads(block.group(1))
 
 
 def build_pages(out: Path, metrics: Metrics | None = None) -> list[Path]:
