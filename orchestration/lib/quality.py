@@ -1,4 +1,8 @@
-"""Great Expectations 1.x suites from expectations/suites/*.json, run on pandas frames read from DuckDB.
+"""Great Expectations 1.x suites from expectations/suites/*.json, run in DuckDB through GX's SQL datasource.
+
+Each expectation is a SQL aggregate GX sends to the warehouse (duckdb-engine's SQLAlchemy dialect over the
+connection the check already holds): no row is read into Python, so memory does not grow with the table and
+the suites cost about what the same checks cost as plain SQL (benchmarks/bench_scale.py measures both).
 
 The suites are plain JSON files a bank edits: thresholds (`mostly`, bounds) are in the expectations, and
 each expectation's `meta.severity` says whether a failure is an "error" (the data breaks the contract:
@@ -45,7 +49,6 @@ ERROR = "error"
 WARNING = "warning"
 SEVERITIES = (ERROR, WARNING)
 EARLIEST_VALID_TS = datetime(1900, 1, 1)
-NS_RANGE = (pd.Timestamp("1677-09-22"), pd.Timestamp("2262-04-10"))
 # Counts only: no unexpected value, no sample of the rows, in any result.
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 0}
 RESULT_KEYS = ("element_count", "missing_count", "unexpected_count", "unexpected_percent")
@@ -188,24 +191,19 @@ def batch_config(config: dict) -> dict:
     return {**config, "expectations": [e for e in config["expectations"] if not whole_table_only(e)]}
 
 
-def read_frame(con, config: dict, batch: Batch | None = None) -> pd.DataFrame:
-    """The suite's table from DuckDB, only the columns its expectations read (memory on big tables); with a
-    batch, only the rows of the batch."""
+def batch_query(con, config: dict, batch: Batch | None = None) -> str:
+    """The SQL of the rows a suite validates: only the columns its expectations read, and with a batch only
+    the rows of the batch. A column the table lacks is left out: expect_column_to_exist (or the expectation
+    itself) then fails on it."""
     table = config["meta"]["table"]
-    columns = suite_columns(config)
     present = {r[0] for r in con.execute(f"SELECT * FROM {table} LIMIT 0").description}
-    # A column the table lacks is left out: expect_column_to_exist (or the expectation itself) fails on it.
-    select = ", ".join('"' + c.replace('"', '""') + '"' for c in columns if c in present) or "*"
+    select = ", ".join(_quoted(c) for c in suite_columns(config) if c in present) or "*"
     where = f" WHERE rowid >= {int(batch.start)}" if batch else ""
-    frame = con.execute(f"SELECT {select} FROM {table}{where}").df()
-    # DuckDB hands dates and timestamps over in microseconds; GX compares only nanosecond columns vectorised
-    # (otherwise one Python call per value: minutes on a big transactions table). Nanoseconds reach from 1677
-    # to 2262: values beyond are clipped, which keeps them outside (before) or inside (a 9999 maturity,
-    # checked only for >= 1900) the bounds the suites use.
-    for column in frame.columns:
-        if pd.api.types.is_datetime64_dtype(frame[column]) and not pd.api.types.is_datetime64_ns_dtype(frame[column]):
-            frame[column] = frame[column].clip(NS_RANGE[0], NS_RANGE[1]).astype("datetime64[ns]")
-    return frame
+    return f"SELECT {select} FROM {table}{where}"
+
+
+def _quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
 
 
 # ------------------------------------------------------------------ running a suite
@@ -249,10 +247,80 @@ def _number(value):
     return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def validate_frame(suite_name: str, frame: pd.DataFrame, parameters: dict | None = None,
+def _eager_connection_class():
+    """duckdb-engine's DBAPI connection with cursors that fetch a result when they execute it.
+
+    A DuckDB result is lazy: the next statement on the connection discards it. Great Expectations executes a
+    metric query, leaves SQLAlchemy's `with engine.connect()` (which rolls back on the same DuckDB
+    connection) and only then fetches, so with lazy results every metric came back empty. Metric results
+    are a handful of counts, so fetching them at once costs nothing."""
+    import duckdb_engine
+
+    class EagerCursor(duckdb_engine.CursorWrapper):
+        def __init__(self, raw, wrapper):
+            super().__init__(raw, wrapper)
+            self._raw, self._rows, self._description = raw, [], None
+
+        def execute(self, statement, parameters=None, context=None):
+            super().execute(statement, parameters, context)
+            self._description = self._raw.description
+            self._rows = self._raw.fetchall() if self._description else []
+
+        @property
+        def description(self):
+            return self._description
+
+        @property
+        def rowcount(self):
+            return len(self._rows) if self._description else -1
+
+        def fetchall(self):
+            rows, self._rows = self._rows, []
+            return rows
+
+        def fetchone(self):
+            return self._rows.pop(0) if self._rows else None
+
+        def fetchmany(self, size=None):
+            size = size or 1
+            rows, self._rows = self._rows[:size], self._rows[size:]
+            return rows
+
+    class EagerConnection(duckdb_engine.ConnectionWrapper):
+        def __init__(self, raw):
+            super().__init__(raw)
+            self._raw = raw
+
+        def cursor(self):
+            return EagerCursor(self._raw, self)
+
+    return EagerConnection
+
+
+def _sql_datasource(context, name: str, con):
+    """A GX SQL datasource over the open DuckDB connection `con`: each SQLAlchemy connection is a cursor of
+    it (DuckDB's own connection to the same database, seeing what `con` committed), so the check needs no
+    second open of the warehouse file, which DuckDB refuses in one process with another configuration."""
+    import sqlalchemy.dialects.postgresql as postgresql_dialect
+
+    eager = _eager_connection_class()
+    datasource = context.data_sources.add_sql(
+        name=name, connection_string="duckdb:///:memory:",
+        # pool_reset_on_return: a cursor has nothing to roll back (the checks only read)
+        kwargs={"creator": lambda: eager(con.cursor()), "pool_reset_on_return": None})
+    # GX picks a dialect module "for purposes of identifying types" by name and knows none for duckdb, so it
+    # refuses regular expressions there. duckdb-engine's dialect is PostgreSQL's, and DuckDB's `~` / `!~`
+    # match a regular expression anywhere in the value as PostgreSQL's do (the suites anchor theirs).
+    datasource.get_execution_engine().dialect_module = postgresql_dialect
+    return datasource
+
+
+def validate_query(con, suite_name: str, query: str, parameters: dict | None = None,
                    output_dir: Path | None = None, config: dict | None = None, scope: str = "all rows") -> SuiteOutcome:
-    """Run one suite (its file, or `config` in its place) on a frame. With output_dir, write the GE result
-    as JSON to output_dir/results/ and update the Data Docs in output_dir/data_docs/."""
+    """Run one suite (its file, or `config` in its place) in DuckDB on the rows of `query`, through GX's SQL
+    datasource: every expectation is a SQL aggregate GX sends to the warehouse, so no row reaches Python
+    and memory does not grow with the table. With output_dir, write the GE result as JSON to
+    output_dir/results/ and update the Data Docs in output_dir/data_docs/."""
     import great_expectations as gx
     from great_expectations.core.expectation_suite import ExpectationSuite
 
@@ -262,19 +330,24 @@ def validate_frame(suite_name: str, frame: pd.DataFrame, parameters: dict | None
     _forget(context, suite_name)
     suite = context.suites.add(
         ExpectationSuite(name=config["name"], expectations=config["expectations"], meta=config.get("meta")))
-    batch_definition = (context.data_sources.add_pandas(name=suite_name)
-                        .add_dataframe_asset(name=suite_name).add_batch_definition_whole_dataframe("all"))
-    validation = context.validation_definitions.add(
-        gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite))
-    actions = []
-    if docs_dir:
-        # Only this run's page of the suite stays: the folder does not grow with every run.
-        shutil.rmtree(docs_dir / "validations" / config["name"], ignore_errors=True)
-        actions.append(gx.checkpoint.UpdateDataDocsAction(name="update_data_docs", site_names=[DATA_DOCS_SITE]))
-    checkpoint = context.checkpoints.add(
-        gx.Checkpoint(name=suite_name, validation_definitions=[validation], actions=actions,
-                      result_format=RESULT_FORMAT))
-    run = checkpoint.run(batch_parameters={"dataframe": frame}, expectation_parameters=parameters or {})
+    datasource = _sql_datasource(context, suite_name, con)
+    try:
+        batch_definition = (datasource.add_query_asset(name=suite_name, query=query)
+                            .add_batch_definition_whole_table("all"))
+        validation = context.validation_definitions.add(
+            gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite))
+        actions = []
+        if docs_dir:
+            # Only this run's page of the suite stays: the folder does not grow with every run.
+            shutil.rmtree(docs_dir / "validations" / config["name"], ignore_errors=True)
+            actions.append(gx.checkpoint.UpdateDataDocsAction(name="update_data_docs", site_names=[DATA_DOCS_SITE]))
+        checkpoint = context.checkpoints.add(
+            gx.Checkpoint(name=suite_name, validation_definitions=[validation], actions=actions,
+                          result_format=RESULT_FORMAT))
+        run = checkpoint.run(expectation_parameters=parameters or {})
+    finally:
+        # Close the cursors: an open one keeps the warehouse file (and its lock) open after `con` closes.
+        datasource.get_engine().dispose()
     result = next(iter(run.run_results.values()))
 
     outcomes = []
@@ -304,6 +377,22 @@ def validate_frame(suite_name: str, frame: pd.DataFrame, parameters: dict | None
     return outcome
 
 
+def validate_frame(suite_name: str, frame: pd.DataFrame, parameters: dict | None = None,
+                   output_dir: Path | None = None, config: dict | None = None, scope: str = "all rows") -> SuiteOutcome:
+    """Run one suite on a frame (a planted batch in a test): the frame becomes a table of a DuckDB in memory
+    and is validated there, the same way as a warehouse table."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        # a table, not a registered view: a registered frame is visible only on `con`, not on its cursors
+        con.register("frame_rows", frame)
+        con.execute("CREATE TABLE frame AS SELECT * FROM frame_rows")
+        return validate_query(con, suite_name, "SELECT * FROM frame", parameters, output_dir, config, scope)
+    finally:
+        con.close()
+
+
 def _write_results(output_dir: Path, suite_name: str, outcome: SuiteOutcome, ge_result: dict) -> Path:
     """The GE validation result (counts only, as validated with RESULT_FORMAT) and our severity summary."""
     path = output_dir / "results" / f"{suite_name}.json"
@@ -323,13 +412,13 @@ def _write_results(output_dir: Path, suite_name: str, outcome: SuiteOutcome, ge_
 
 def validate_table(con, suite_name: str, latest_valid_date: date | None = None,
                    output_dir: Path | None = None) -> SuiteOutcome:
-    """Read the suite's table from the warehouse (a raw table: the rows its last load added) and validate it
-    with the run-time parameters."""
+    """Validate the suite's table in the warehouse (a raw table: the rows its last load added) with the
+    run-time parameters."""
     config = load_suite_config(suite_name)
     batch = last_load_batch(con, config["meta"]["table"])
     appended = batch if batch and batch.mode != "full" else None
     if appended:
         config = batch_config(config)
-    frame = read_frame(con, config, appended)
-    return validate_frame(suite_name, frame, runtime_parameters(con, latest_valid_date), output_dir, config,
+    return validate_query(con, suite_name, batch_query(con, config, appended),
+                          runtime_parameters(con, latest_valid_date), output_dir, config,
                           scope=batch.scope if batch else "all rows")
