@@ -1,5 +1,9 @@
 """The target-scale benchmark (issue 19): each stage against a floor measured in the same run on the same machine.
 
+Stage "raw quality suites": every raw suite as the Dagster checks run it (Great Expectations 1.x on its SQL
+datasource over the warehouse) against the same expectations written by hand as one SQL query per suite; the
+two must count the same unexpected rows for every expectation, or the benchmark stops.
+
 Stage "load transactions": the project's load of raw.transactions (orchestration/lib/ingest.py: read, every
 quarantine rule, the duplicate check, the balance chain, the bookkeeping) against DuckDB's own
 `CREATE TABLE AS SELECT * FROM read_csv(...)` of the same files. Each run is a child process of its own, so
@@ -69,11 +73,132 @@ def _child_floor(db: str, landing: str) -> dict:
     return {"seconds": seconds, "rows": rows}
 
 
-# The stages measured: (name, the project's run, the floor's run, what the floor is). Add a row for another stage.
+def _raw_suites() -> list[str]:
+    from orchestration.lib.quality import suite_names
+
+    return [name for name in suite_names() if not name.startswith("mart_")]
+
+
+def _child_quality_project(db: str, landing: str) -> dict:
+    """Every raw suite as the checks run them (Great Expectations on its SQL datasource, the rows of the last
+    load: all of them here), without the Data Docs pages (about a second a suite, whatever the data size)."""
+    from orchestration.lib import quality
+
+    con = _connect(db)
+    counts, rows = {}, 0
+    started = time.perf_counter()
+    for name in _raw_suites():
+        outcome = quality.validate_table(con, name, latest_valid_date=LATEST)
+        for o in outcome.outcomes:  # GX reports in its own order: keyed by label (and occurrence)
+            key = _count_key(counts, f"{name}#{o.label}")
+            counts[key] = o.unexpected_count if o.element_count is not None else o.observed_value
+        rows += max((o.element_count or 0 for o in outcome.outcomes), default=0)
+    seconds = time.perf_counter() - started
+    con.close()
+    return {"seconds": seconds, "rows": rows, "counts": counts}
+
+
+def _count_key(counts: dict, label: str) -> str:
+    n = 1
+    while f"{label}#{n}" in counts:
+        n += 1
+    return f"{label}#{n}"
+
+
+def _sql_literal(value) -> str:
+    from datetime import datetime
+
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, datetime):
+        return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
+    if isinstance(value, date):
+        return f"DATE '{value.isoformat()}'"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _plain_sql_count(e: dict, parameters: dict) -> str | None:
+    """One expectation as a SQL expression over the batch `b`: its unexpected rows (a table expectation: the
+    row count), None for an expectation with nothing to count (a column's existence)."""
+    def value(v):
+        return parameters[v["$PARAMETER"]] if isinstance(v, dict) and "$PARAMETER" in v else v
+
+    kw = {k: value(v) for k, v in e.get("kwargs", {}).items()}
+    q = '"{}"'.format
+    kind = e["type"]
+    if kind.startswith("expect_table_row_count"):
+        return "(SELECT count(*) FROM b)"
+    if kind == "expect_column_to_exist":
+        return None
+    if kind == "expect_column_values_to_not_be_null":
+        return f"(SELECT count(*) - count({q(kw['column'])}) FROM b)"
+    if kind in ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"):
+        cols = ", ".join(q(c) for c in kw.get("column_list") or [kw["column"]])
+        kept = " OR ".join(f"{q(c)} IS NOT NULL" for c in kw.get("column_list") or [kw["column"]])
+        return (f"(SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM b WHERE {kept} GROUP BY {cols} "
+                f"HAVING count(*) > 1))")
+    column = q(kw["column"]) if "column" in kw else None
+    if kind == "expect_column_values_to_be_in_set":
+        values = ", ".join(_sql_literal(v) for v in kw["value_set"])
+        return f"(SELECT count(*) FROM b WHERE {column} IS NOT NULL AND {column} NOT IN ({values}))"
+    if kind == "expect_column_values_to_be_between":
+        outside = []
+        if kw.get("min_value") is not None:
+            outside.append(f"{column} {'<=' if kw.get('strict_min') else '<'} {_sql_literal(kw['min_value'])}")
+        if kw.get("max_value") is not None:
+            outside.append(f"{column} {'>=' if kw.get('strict_max') else '>'} {_sql_literal(kw['max_value'])}")
+        return f"(SELECT count(*) FROM b WHERE {column} IS NOT NULL AND ({' OR '.join(outside)}))"
+    if kind == "expect_column_values_to_match_regex":
+        return (f"(SELECT count(*) FROM b WHERE {column} IS NOT NULL AND NOT regexp_matches({column}, "
+                f"{_sql_literal(kw['regex'])}))")
+    if kind == "expect_column_pair_values_a_to_be_greater_than_b":
+        a, b_ = q(kw["column_A"]), q(kw["column_B"])
+        return (f"(SELECT count(*) FROM b WHERE {a} IS NOT NULL AND {b_} IS NOT NULL AND NOT ({a} "
+                f"{'>=' if kw.get('or_equal') else '>'} {b_}))")
+    raise SystemExit(f"the plain-SQL floor has no query for {kind}: add one")
+
+
+def _child_quality_floor(db: str, landing: str) -> dict:
+    """The same expectations as plain SQL: one query per suite, its counts in one row."""
+    from orchestration.lib import quality
+
+    con = _connect(db)
+    counts, rows = {}, 0
+    started = time.perf_counter()
+    for name in _raw_suites():
+        config = quality.load_suite_config(name)
+        parameters = quality.runtime_parameters(con, LATEST)
+        batch = quality.last_load_batch(con, config["meta"]["table"])
+        appended = batch if batch and batch.mode != "full" else None
+        config = quality.batch_config(config) if appended else config
+        exprs = [(i, e, _plain_sql_count(e, parameters)) for i, e in enumerate(config["expectations"])]
+        exprs = [x for x in exprs if x[2] is not None]
+        select = ", ".join(expr for _, _, expr in exprs)
+        values = con.execute(f"WITH b AS ({quality.batch_query(con, config, appended)}) "
+                             f"SELECT (SELECT count(*) FROM b), {select}").fetchone()
+        rows += values[0]
+        for (_, e, _), v in zip(exprs, values[1:]):
+            kw = e.get("kwargs", {})
+            label = e["type"] + (":" + (kw.get("column") or ",".join(kw.get("column_list", []))
+                                 or (f"{kw['column_A']},{kw['column_B']}" if "column_A" in kw else ""))
+                                 if kw.get("column") or kw.get("column_list") or "column_A" in kw else "")
+            counts[_count_key(counts, f"{name}#{label}")] = v
+    seconds = time.perf_counter() - started
+    con.close()
+    return {"seconds": seconds, "rows": rows, "counts": counts}
+
+
+# The stages measured: (name, the project's run, the floor's run, what the floor is, the warehouse it starts
+# from: "before" the transactions load, or "loaded" with every raw table). Add a row for another stage.
 STAGES = [
-    ("load `transactions`", _child_project, _child_floor, "DuckDB `CREATE TABLE AS SELECT * FROM read_csv(...)`"),
+    ("load `transactions`", _child_project, _child_floor, "DuckDB `CREATE TABLE AS SELECT * FROM read_csv(...)`",
+     "before"),
+    ("raw quality suites (GX, SQL datasource)", _child_quality_project, _child_quality_floor,
+     "the same expectations as one plain SQL query per suite", "loaded"),
 ]
-RUNS = {f"{i}:{side}": fn for i, (_, project, floor, _) in enumerate(STAGES)
+RUNS = {f"{i}:{side}": fn for i, (_, project, floor, _, _) in enumerate(STAGES)
         for side, fn in (("project", project), ("floor", floor))}
 
 
@@ -104,8 +229,9 @@ def _run_child(kind: str, db: Path, landing: Path, memory_limit: str) -> dict:
     return result
 
 
-def _prepare(workdir: Path, customers: int, months: int) -> tuple[Path, Path]:
-    """Generate the bank and load every table transactions is checked against; the landing folder and the db."""
+def _prepare(workdir: Path, customers: int, months: int) -> tuple[Path, dict[str, Path]]:
+    """Generate the bank; the landing folder and two warehouses: "before" holds every table transactions is
+    checked against, "loaded" every raw table."""
     import duckdb
 
     from orchestration.lib.contract import LOAD_ORDER
@@ -120,7 +246,13 @@ def _prepare(workdir: Path, customers: int, months: int) -> tuple[Path, Path]:
     for table in LOAD_ORDER[:LOAD_ORDER.index("transactions")]:
         load_table(con, table, landing, latest_valid_date=LATEST)
     con.close()
-    return landing, db
+    loaded = workdir / "loaded.duckdb"
+    shutil.copy(db, loaded)
+    con = duckdb.connect(str(loaded))
+    for table in LOAD_ORDER[LOAD_ORDER.index("transactions"):]:
+        load_table(con, table, landing, latest_valid_date=LATEST)
+    con.close()
+    return landing, {"before": db, "loaded": loaded}
 
 
 def _gib(n: float) -> str:
@@ -137,6 +269,7 @@ def main() -> int:
     parser.add_argument("--workdir", default="/tmp/branch-retention-bench-scale")
     parser.add_argument("--memory-limit", default=ingest_memory_limit(),
                         help="DuckDB memory_limit of both sides (default: the ingestion's own; \"default\": DuckDB's)")
+    parser.add_argument("--stage", help="only the stages whose name contains this text")
     parser.add_argument("--child", choices=sorted(RUNS))
     parser.add_argument("--db")
     parser.add_argument("--landing")
@@ -149,16 +282,18 @@ def main() -> int:
     workdir = Path(args.workdir)
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
-    landing, base = _prepare(workdir, args.customers, args.months)
+    landing, bases = _prepare(workdir, args.customers, args.months)
     size = sum(p.stat().st_size for p in (landing / "transactions").iterdir())
     print(f"transactions files: {size / 2**20:.0f} MiB; DuckDB memory_limit {args.memory_limit}")
     table = []
-    for s, (name, _, _, floor_text) in enumerate(STAGES):
+    for s, (name, _, _, floor_text, base) in enumerate(STAGES):
+        if args.stage and args.stage not in name:
+            continue
         runs = {"project": [], "floor": []}
         for i in range(args.repeat):
             for side in ("project", "floor"):  # paired: each project run beside a floor run
                 db = workdir / f"{side}.duckdb"
-                shutil.copy(base, db)
+                shutil.copy(bases[base], db)
                 runs[side].append(_run_child(f"{s}:{side}", db, landing, args.memory_limit))
                 db.unlink()
                 shutil.rmtree(workdir / f"{side}.duckdb.tmp", ignore_errors=True)
@@ -171,6 +306,12 @@ def main() -> int:
         table.append(f"| {name} | {med['project']['seconds']:.2f} | {med['floor']['seconds']:.2f} ({floor_text}) | "
                      f"{med['project']['seconds'] / med['floor']['seconds']:.2f}x | "
                      f"{_gib(med['project']['peak_bytes'])} vs {_gib(med['floor']['peak_bytes'])} | {rows:,} |")
+        if "counts" in runs["project"][0]:  # the project and the floor must count the same unexpected rows
+            project_counts, floor_counts = runs["project"][0]["counts"], runs["floor"][0]["counts"]
+            differ = {k: (project_counts.get(k), floor_counts.get(k)) for k in set(project_counts) | set(floor_counts)
+                      if k in floor_counts and project_counts.get(k) != floor_counts[k]}
+            assert not differ, f"{name}: the project and the floor count differently: {differ}"
+            print(f"  {name}: {len(floor_counts)} expectations, the same counts on both sides")
         if "accepted" in runs["project"][0]:
             r = runs["project"][0]
             print(f"  {name}: {r['accepted']:,} accepted, {r['quarantined']:,} quarantined, "
