@@ -164,3 +164,40 @@ def test_seeds_hold_no_single_quote():
     offenders = [f"{p.name}:{n}" for p in sorted((DBT_DIR / "seeds").glob("*.csv"))
                  for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if "'" in line]
     assert not offenders, offenders
+
+
+@pytest.mark.unit
+def test_a_stale_manifest_is_parsed_again_before_the_definitions_use_it(tmp_path):
+    """After a pull or an edit, the manifest the install step made names models and tests that changed:
+    importing the definitions parses it again (once), and leaves a current one alone."""
+    import os
+    import time
+
+    from types import SimpleNamespace
+
+    from orchestration.defs.dbt.assets import manifest_is_stale, prepare_manifest
+
+    calls = []
+
+    def parse(project):
+        calls.append(1)
+        project.manifest_path.parent.mkdir(parents=True, exist_ok=True)
+        project.manifest_path.write_text("{}")
+
+    (tmp_path / "dbt_project.yml").write_text("name: p\nversion: '1'\nprofile: p\n")
+    model = tmp_path / "models" / "m.sql"
+    model.parent.mkdir()
+    model.write_text("select 1 as x")
+    project = SimpleNamespace(project_dir=tmp_path, manifest_path=tmp_path / "target" / "manifest.json")
+
+    assert manifest_is_stale(project)  # never parsed
+    prepare_manifest(project, parse)
+    assert len(calls) == 1 and not manifest_is_stale(project)
+    prepare_manifest(project, parse)
+    assert len(calls) == 1  # current: not parsed again
+
+    later = time.time() + 5
+    os.utime(model, (later, later))  # the model changed after the parse
+    assert manifest_is_stale(project)
+    prepare_manifest(project, parse)
+    assert len(calls) == 2 and not manifest_is_stale(project)

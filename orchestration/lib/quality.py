@@ -247,54 +247,27 @@ def _number(value):
     return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def _eager_connection_class():
-    """duckdb-engine's DBAPI connection with cursors that fetch a result when they execute it.
+def _read_only_connection_class():
+    """duckdb-engine's DBAPI connection that opens no transaction, so has none to roll back.
 
-    A DuckDB result is lazy: the next statement on the connection discards it. Great Expectations executes a
-    metric query, leaves SQLAlchemy's `with engine.connect()` (which rolls back on the same DuckDB
-    connection) and only then fetches, so with lazy results every metric came back empty. Metric results
-    are a handful of counts, so fetching them at once costs nothing."""
+    A DuckDB result is lazy: the next statement on the connection discards it, a rollback too. Great
+    Expectations executes a metric query, leaves SQLAlchemy's `with engine.connect()` (which rolls back)
+    and only then fetches, so with DuckDB's rollback every metric came back empty. The checks only read: each
+    statement runs in DuckDB's own autocommit, nothing is rolled back, and the results stay lazy (GX reads one row of the
+    batch query to learn its columns, and only that row reaches Python)."""
     import duckdb_engine
 
-    class EagerCursor(duckdb_engine.CursorWrapper):
-        def __init__(self, raw, wrapper):
-            super().__init__(raw, wrapper)
-            self._raw, self._rows, self._description = raw, [], None
+    class ReadOnlyConnection(duckdb_engine.ConnectionWrapper):
+        def begin(self) -> None:
+            pass
 
-        def execute(self, statement, parameters=None, context=None):
-            super().execute(statement, parameters, context)
-            self._description = self._raw.description
-            self._rows = self._raw.fetchall() if self._description else []
+        def rollback(self) -> None:
+            pass
 
-        @property
-        def description(self):
-            return self._description
+        def commit(self) -> None:
+            pass
 
-        @property
-        def rowcount(self):
-            return len(self._rows) if self._description else -1
-
-        def fetchall(self):
-            rows, self._rows = self._rows, []
-            return rows
-
-        def fetchone(self):
-            return self._rows.pop(0) if self._rows else None
-
-        def fetchmany(self, size=None):
-            size = size or 1
-            rows, self._rows = self._rows[:size], self._rows[size:]
-            return rows
-
-    class EagerConnection(duckdb_engine.ConnectionWrapper):
-        def __init__(self, raw):
-            super().__init__(raw)
-            self._raw = raw
-
-        def cursor(self):
-            return EagerCursor(self._raw, self)
-
-    return EagerConnection
+    return ReadOnlyConnection
 
 
 def _sql_datasource(context, name: str, con):
@@ -303,11 +276,11 @@ def _sql_datasource(context, name: str, con):
     second open of the warehouse file, which DuckDB refuses in one process with another configuration."""
     import sqlalchemy.dialects.postgresql as postgresql_dialect
 
-    eager = _eager_connection_class()
+    connection = _read_only_connection_class()
     datasource = context.data_sources.add_sql(
         name=name, connection_string="duckdb:///:memory:",
         # pool_reset_on_return: a cursor has nothing to roll back (the checks only read)
-        kwargs={"creator": lambda: eager(con.cursor()), "pool_reset_on_return": None})
+        kwargs={"creator": lambda: connection(con.cursor()), "pool_reset_on_return": None})
     # GX picks a dialect module "for purposes of identifying types" by name and knows none for duckdb, so it
     # refuses regular expressions there. duckdb-engine's dialect is PostgreSQL's, and DuckDB's `~` / `!~`
     # match a regular expression anywhere in the value as PostgreSQL's do (the suites anchor theirs).

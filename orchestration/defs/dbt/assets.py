@@ -4,6 +4,7 @@ tests become asset checks; row counts and column schemas on the model assets."""
 import json
 import os
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,50 @@ if (DBT_BIN_DIR / "dbt").exists() and str(DBT_BIN_DIR) not in os.environ.get("PA
 # The manifest is read from where dbt writes its artifacts: dbt's own DBT_TARGET_PATH when set, else target/.
 dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR,
                          target_path=os.environ.get("DBT_TARGET_PATH", "target"))
-# Under `dagster dev` the manifest is re-parsed; elsewhere the install step (make) has prepared it.
-dbt_project.prepare_if_dev()
+# The files a manifest is parsed from: a change to any of them makes the manifest stale.
+DBT_SOURCE_DIRS = ("models", "macros", "seeds", "tests", "snapshots", "analyses")
+
+
+def _newest_source(project: DbtProject) -> float:
+    """The latest modification time of the files a manifest is parsed from."""
+    root = Path(project.project_dir)
+    files = [root / "dbt_project.yml", root / "profiles.yml"]
+    files += [p for d in DBT_SOURCE_DIRS if (root / d).is_dir() for p in (root / d).rglob("*") if p.is_file()]
+    return max((p.stat().st_mtime for p in files if p.exists()), default=0.0)
+
+
+def manifest_is_stale(project: DbtProject) -> bool:
+    """Whether the manifest is missing or older than a file of the dbt project (a pull, a merge, an edit since
+    the install step parsed it). A stale manifest names tests and models the project no longer has."""
+    if not project.manifest_path.exists():
+        return True
+    return _newest_source(project) > project.manifest_path.stat().st_mtime
+
+
+def prepare_manifest(project: DbtProject, parse=None) -> None:
+    """Re-parse a stale manifest (`dbt parse`, as `make install` does), once even when several processes (test
+    workers, the CLI beside the UI) import the definitions at the same time. `parse` stands in for dbt in a
+    test."""
+    import fcntl
+
+    if not manifest_is_stale(project):
+        return
+    project.manifest_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(project.manifest_path.parent / ".parse.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if manifest_is_stale(project):  # another process may have parsed it while this one waited
+            (parse or project.preparer.prepare)(project)
+            # as new as the newest source, even one dated ahead of the clock, so it is not parsed on every import
+            stamp = max(time.time(), _newest_source(project))
+            os.utime(project.manifest_path, (stamp, stamp))
+
+
+# Under `dagster dev` the manifest is re-parsed on every load; elsewhere the install step (make) prepared it,
+# and it is parsed again here only when a dbt file changed since.
+if dbt_project.preparer.using_dagster_dev():
+    dbt_project.prepare_if_dev()
+else:
+    prepare_manifest(dbt_project)
 
 # One partition per calendar month, for the models rebuilt by month (tag monthly). A run for a month (or a
 # backfill over several) rebuilds those months of them; the other models are rebuilt whole on every run.
