@@ -65,6 +65,15 @@ def test_every_var_read_is_declared_with_a_default():
     assert read - declared <= {"assignment_months"}, sorted(read - declared)
 
 
+@pytest.mark.unit
+def test_every_var_is_named_in_the_rules_document():
+    """A bank changes a threshold from the rules document: each var of dbt_project.yml is named there."""
+    declared = yaml.safe_load((DBT_DIR / "dbt_project.yml").read_text())["vars"]
+    rules = (DBT_DIR.parent / "docs" / "rules.md").read_text(encoding="utf-8")
+    missing = [v for v in declared if f"`{v}`" not in rules and f"`{v}." not in rules]  # or `var.key`
+    assert not missing, missing
+
+
 @pytest.mark.parametrize("unit_test", [t for t in unit_tests()
                                        if ((t.get("overrides") or {}).get("macros") or {}).get("is_incremental")],
                          ids=lambda t: t["name"])
