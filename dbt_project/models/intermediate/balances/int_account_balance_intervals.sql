@@ -62,19 +62,11 @@ horizon as (
     select cast({{ dbt.dateadd('day', 1, 'max(as_of_date)') }} as date) as open_end from {{ ref('int_months') }}
 ),
 
-ranked as (
-    select
-        account_id,
-        txn_date,
-        balance_after,
-        row_number() over (partition by account_id, txn_date order by txn_ts desc, txn_id desc) as rank_in_day
-    from transactions
-),
-
+-- the day's balance: balance_after of its last transaction, by time, then txn_id
 day_end as (
-    select account_id, txn_date, balance_after as balance
-    from ranked
-    where rank_in_day = 1
+    select account_id, txn_date, {{ latest_by('balance_after', ['txn_ts', 'txn_id']) }} as balance
+    from transactions
+    group by account_id, txn_date
 ),
 
 after_transactions as (
