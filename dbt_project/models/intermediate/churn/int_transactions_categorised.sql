@@ -52,17 +52,23 @@ texts as (
     inner join accounts on transactions.account_id = accounts.account_id
 ),
 
+-- A match depends on the text only: each distinct text is searched once (counterparties and memos repeat), not
+-- every transaction against every keyword.
+searchable as (
+    select distinct searchable_text from texts
+),
+
 matches as (
     select
-        texts.txn_id,
+        searchable.searchable_text,
         keywords.keyword,
         keywords.category,
         row_number() over (
-            partition by texts.txn_id
+            partition by searchable.searchable_text
             order by {{ dbt.length('keywords.keyword') }} desc, keywords.keyword
         ) as match_rank
-    from texts
-    inner join keywords on {{ dbt.position('keywords.keyword', 'texts.searchable_text') }} > 0
+    from searchable
+    inner join keywords on {{ dbt.position('keywords.keyword', 'searchable.searchable_text') }} > 0
 )
 
 select
@@ -82,5 +88,5 @@ select
     coalesce(categories.is_consumption, false) as is_consumption,
     coalesce(categories.is_investment_firm, false) as is_investment_firm
 from texts
-left join matches on texts.txn_id = matches.txn_id and matches.match_rank = 1
+left join matches on texts.searchable_text = matches.searchable_text and matches.match_rank = 1
 left join categories on matches.category = categories.category
