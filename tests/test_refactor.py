@@ -21,8 +21,9 @@ REPO = Path(__file__).resolve().parents[1]
 REFACTORS = {
     # issue 14: marts as thin selects over intermediates, churn signals one model per family
     "one-way DAG": ("b942e31", "7c75939"),
-    # issue 19: the day's end balance as one aggregate (latest_by) instead of a window and a filter
-    "day-end balance by aggregate": ("e215c17", "8321618"),
+    # issue 19: the day's end balance as one aggregate (latest_by) instead of a window and a filter; keywords
+    # searched once per distinct counterparty text
+    "day-end balance by aggregate, keywords per distinct text": ("e215c17", "2aa72c9"),
 }
 
 pytestmark = pytest.mark.slow
