@@ -181,7 +181,6 @@ def test_a_stale_manifest_is_parsed_again_before_the_definitions_use_it(tmp_path
     importing the definitions parses it again (once), and leaves a current one alone."""
     import os
     import time
-
     from types import SimpleNamespace
 
     from orchestration.defs.dbt.assets import manifest_is_stale, prepare_manifest
