@@ -168,22 +168,15 @@ def _child_quality_floor(db: str, landing: str) -> dict:
     counts, rows = {}, 0
     started = time.perf_counter()
     for name in _raw_suites():
-        config = quality.load_suite_config(name)
+        config, query, _ = quality.suite_batch(con, name)
         parameters = quality.runtime_parameters(con, LATEST)
-        batch = quality.last_load_batch(con, config["meta"]["table"])
-        appended = batch if batch and batch.mode != "full" else None
-        config = quality.batch_config(config) if appended else config
-        exprs = [(i, e, _plain_sql_count(e, parameters)) for i, e in enumerate(config["expectations"])]
-        exprs = [x for x in exprs if x[2] is not None]
-        select = ", ".join(expr for _, _, expr in exprs)
-        values = con.execute(f"WITH b AS ({quality.batch_query(con, config, appended)}) "
-                             f"SELECT (SELECT count(*) FROM b), {select}").fetchone()
+        exprs = [(e, sql) for e in config["expectations"] if (sql := _plain_sql_count(e, parameters)) is not None]
+        values = con.execute(f"WITH b AS ({query}) "
+                             f"SELECT (SELECT count(*) FROM b), {', '.join(sql for _, sql in exprs)}").fetchone()
         rows += values[0]
-        for (_, e, _), v in zip(exprs, values[1:]):
-            kw = e.get("kwargs", {})
-            label = e["type"] + (":" + (kw.get("column") or ",".join(kw.get("column_list", []))
-                                 or (f"{kw['column_A']},{kw['column_B']}" if "column_A" in kw else ""))
-                                 if kw.get("column") or kw.get("column_list") or "column_A" in kw else "")
+        for (e, _), v in zip(exprs, values[1:]):
+            column = quality.expectation_column(e.get("kwargs", {}))
+            label = f"{e['type']}:{column}" if column else e["type"]  # as ExpectationOutcome.label
             counts[_count_key(counts, f"{name}#{label}")] = v
     seconds = time.perf_counter() - started
     con.close()

@@ -243,6 +243,17 @@ def _forget(context, name: str) -> None:
             pass
 
 
+def expectation_column(kwargs: dict) -> str | None:
+    """The column(s) an expectation reads, as its label shows them: one column, a column list or a pair."""
+    if kwargs.get("column"):
+        return kwargs["column"]
+    if kwargs.get("column_list"):
+        return ",".join(kwargs["column_list"])
+    if kwargs.get("column_A"):
+        return f"{kwargs['column_A']},{kwargs['column_B']}"
+    return None
+
+
 def _number(value):
     return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
@@ -330,8 +341,7 @@ def validate_query(con, suite_name: str, query: str, parameters: dict | None = N
         outcomes.append(
             ExpectationOutcome(
                 expectation=cfg.type,
-                column=kwargs.get("column") or (",".join(kwargs["column_list"]) if kwargs.get("column_list") else None)
-                or (f"{kwargs['column_A']},{kwargs['column_B']}" if kwargs.get("column_A") else None),
+                column=expectation_column(kwargs),
                 success=bool(r.success),
                 element_count=r.result.get("element_count"),
                 unexpected_count=r.result.get("unexpected_count"),
@@ -387,11 +397,17 @@ def validate_table(con, suite_name: str, latest_valid_date: date | None = None,
                    output_dir: Path | None = None) -> SuiteOutcome:
     """Validate the suite's table in the warehouse (a raw table: the rows its last load added) with the
     run-time parameters."""
+    config, query, scope = suite_batch(con, suite_name)
+    return validate_query(con, suite_name, query, runtime_parameters(con, latest_valid_date), output_dir, config,
+                          scope=scope)
+
+
+def suite_batch(con, suite_name: str) -> tuple[dict, str, str]:
+    """What a suite validates in the warehouse: its config (for an appended batch, without the whole-table row
+    counts), the SQL of its rows (a raw table: the rows its last load added) and that scope in words."""
     config = load_suite_config(suite_name)
     batch = last_load_batch(con, config["meta"]["table"])
     appended = batch if batch and batch.mode != "full" else None
     if appended:
         config = batch_config(config)
-    return validate_query(con, suite_name, batch_query(con, config, appended),
-                          runtime_parameters(con, latest_valid_date), output_dir, config,
-                          scope=batch.scope if batch else "all rows")
+    return config, batch_query(con, config, appended), batch.scope if batch else "all rows"
