@@ -134,6 +134,9 @@ def _shown_names(names: list[str]) -> str:
 
 def _file_select(spec: Table, relation: str, columns: list[tuple[str, str]], label: str, file_no: int,
                  decimal: str = ".") -> str:
+    """The file's rows as text columns named as the contract's. _source_row is left NULL: numbering the rows
+    here (a window) would run the whole load on one thread; the load numbers them from their place in _checked
+    (ingest_write.number_rows)."""
     by_clean, types = {}, dict(columns)
     for n, _ in columns:
         by_clean.setdefault(_normalise(n), n)
@@ -149,7 +152,7 @@ def _file_select(spec: Table, relation: str, columns: list[tuple[str, str]], lab
             cols.append(f"CAST(NULL AS VARCHAR) AS {_quote(c.name)}")
     return (
         f"SELECT {file_no} AS _file_no, {_literal(label)} AS _source_file, "
-        f"row_number() OVER () AS _source_row, FALSE AS _unparseable, CAST(NULL AS VARCHAR) AS _raw_line, "
+        f"CAST(NULL AS BIGINT) AS _source_row, FALSE AS _unparseable, CAST(NULL AS VARCHAR) AS _raw_line, "
         f"{', '.join(cols)} FROM {relation}"
     )
 

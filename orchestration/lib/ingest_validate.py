@@ -128,15 +128,25 @@ def checked_typed(spec: Table) -> str:
     return ", ".join(f"{checked_column(c)} AS {_quote('t_' + c.name)}" for c in spec.columns)
 
 
-def checked_select(spec: Table, source: str, latest: date, decimal: str) -> str:
+def is_external(expr: str) -> bool:
+    """Whether a reason expression reads another table (a Lookup row's column, an orphan's parent, a RowRule's
+    {raw} table): such reasons need a join, and a join does not keep the rows' order (checked_select)."""
+    return f"{RAW_SCHEMA}." in expr or '"_lk' in expr or re.search(r"\blk\d+\.", expr) is not None
+
+
+def checked_select(spec: Table, source: str, latest: date, decimal: str, external: bool = True) -> str:
     """A query over the rows of `source` (text columns named as the contract's, and _file_no, _source_file,
     _source_row, _unparseable, _raw_line, _recheck) giving each row, in one streamed pass: its metadata, its
     text (for the quarantine's record), the typed values t_<column> of the columns whose type is not text
     (checked_typed reads every typed value), and its _reason (NULL: accepted so far; a duplicate key is marked
-    afterwards, duplicate_rows). No window and no sort: the query streams from the files."""
+    afterwards, duplicate_rows). No window and no sort: the query streams from the files.
+
+    external=False leaves out the reasons that read another table (is_external) and their joins: the query then
+    keeps the rows' order (DuckDB keeps it through projections, filters and UNION ALL, not through a join), and
+    external_failures finds the rows those reasons would have given one."""
     helpers = ", ".join(h for c in spec.columns for h in helper_columns(c, decimal))
     typed = ", ".join(f"{typed_expr(c)} AS {_quote('t_' + c.name)}" for c in spec.columns)
-    reasons = ", ".join(reason_exprs(spec, latest, decimal))
+    reasons = ", ".join(r for r in reason_exprs(spec, latest, decimal) if external or not is_external(r)) or "NULL"
     meta = ", ".join(f"typed.{m}" for m in ("_file_no", "_source_file", "_source_row", "_unparseable", "_raw_line",
                                             "_recheck"))
     kept = ", ".join(f"typed.{_quote(c.name)}" for c in spec.columns)
@@ -146,7 +156,23 @@ def checked_select(spec: Table, source: str, latest: date, decimal: str) -> str:
         typed AS (SELECT *, {typed} FROM helped)
         SELECT {meta}, {kept}{kept_typed}, CASE WHEN typed._unparseable THEN '{UNPARSEABLE}'
             ELSE NULLIF(concat_ws('; ', {reasons}), '') END AS _reason
-        FROM typed {lookup_joins(spec)}
+        FROM typed {lookup_joins(spec) if external else ''}
+        """
+
+
+def external_failures(spec: Table, checked: str, latest: date, decimal: str) -> str | None:
+    """The rows of `checked` (_checked, built with checked_select(external=False)) that a reason reading another
+    table fails, as (_file_no, _source_row): over their typed values, without typing the text again. None when
+    the table has no such reason."""
+    external = [r for r in reason_exprs(spec, latest, decimal) if is_external(r)]
+    if not external:
+        return None
+    text = ", ".join(_quote(c.name) for c in spec.columns)
+    return f"""
+        SELECT typed._file_no, typed._source_row
+        FROM (SELECT _file_no, _source_row, {text}, {checked_typed(spec)} FROM {checked}
+              WHERE NOT _unparseable) typed {lookup_joins(spec)}
+        WHERE concat_ws('', {', '.join(external)}) <> ''
         """
 
 

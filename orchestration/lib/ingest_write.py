@@ -41,6 +41,7 @@ from orchestration.lib.ingest_validate import (
     checked_typed,
     duplicate_reason,
     duplicate_rows,
+    external_failures,
 )
 
 
@@ -156,6 +157,25 @@ def _next_generation(con, spec: Table, prev: _Previous | None, accepted: str | N
     return prev.generation + (1 if lost else 0)
 
 
+def number_rows(con) -> None:
+    """Number the rows of _checked within their file (_source_row, 1 for the first record after the header).
+
+    _checked was written from the files in their order (ingest_read._file_select: UNION ALL, projections,
+    no join, which DuckDB keeps in order), so a row's place in the table (rowid) less its file's first place
+    is its record number. The rows DuckDB could not parse are placed among them afterwards
+    (_add_rejected_records). A file whose rows are not in one run of places is an error, never a misnumbering."""
+    places = con.execute("SELECT _file_no, min(rowid), max(rowid), count(*) FROM _checked GROUP BY _file_no "
+                         "ORDER BY 2").fetchall()
+    if not places:
+        return
+    for file_no, first, last, count in places:
+        if last - first + 1 != count:
+            raise IngestionError(f"internal error: the rows of file {file_no} were not written in one run; "
+                                 "their record numbers cannot be given")
+    firsts = " ".join(f"WHEN {file_no} THEN {first}" for file_no, first, _, _ in places)
+    con.execute(f"UPDATE _checked SET _source_row = rowid - (CASE _file_no {firsts} END) + 1")
+
+
 class _Load:
     """One load of one table: check the rows read (and, incrementally, the rows to check again), write
     the accepted ones and the quarantine, reconcile, and record the bookkeeping, in one transaction."""
@@ -219,13 +239,18 @@ class _Load:
                 con.executemany("INSERT INTO _file_numbers VALUES (?, ?)", [[label, i] for i, label in enumerate(self.labels)])
             recheck = self._recheck_select(con)
             # One streamed pass from the files: read, type and check every row into _checked (no text copy of
-            # the table before it). Incrementally the rows to check again join the rows read.
-            sources = [f"SELECT *, FALSE AS _recheck FROM ({select})" for select in selects]
-            if incremental:
-                sources.append(recheck)
-            source = " UNION ALL BY NAME ".join(f"({q})" for q in sources) if sources else f"{recheck} LIMIT 0"
+            # the table before it), in the files' order (no join in it: the reasons reading other tables come
+            # next, for the rows that fail them); the rows are numbered from their place. Incrementally the rows
+            # to check again join the rows read.
+            files = [f"SELECT *, FALSE AS _recheck FROM ({select})" for select in selects]
+            source = " UNION ALL BY NAME ".join(f"({q})" for q in files) if files else f"{recheck} LIMIT 0"
             con.execute("CREATE OR REPLACE TEMP TABLE _checked AS " + checked_select(
-                spec, f"({source})", self.latest, self.fmt.decimal))
+                spec, f"({source})", self.latest, self.fmt.decimal, external=False))
+            number_rows(con)
+            self._external_reasons(con)
+            if incremental:
+                con.execute("INSERT INTO _checked BY NAME " + checked_select(spec, f"({recheck})", self.latest,
+                                                                             self.fmt.decimal))
             _add_rejected_records(con, csv_sources)
             self.rows_new = con.execute("SELECT count(*) FROM _checked WHERE NOT _recheck").fetchone()[0]
             self.rows_in = self.rows_new + (self.prev.rows_in if incremental else 0)
@@ -298,6 +323,23 @@ class _Load:
             raise
         return result
 
+    def _external_reasons(self, con) -> None:
+        """Give the rows of _checked that a reason reading another table fails (an orphan, a RowRule over a
+        Lookup row) their whole reason, as checked_select with every reason gives it (in its order)."""
+        failures = external_failures(self.spec, "_checked", self.latest, self.fmt.decimal)
+        if failures is None:
+            return
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _external AS {failures}")
+        if not con.execute("SELECT count(*) FROM _external").fetchone()[0]:
+            return
+        text = ", ".join(_quote(c.name) for c in self.spec.columns)
+        rows = (f"(SELECT _file_no, _source_file, _source_row, _unparseable, _raw_line, _recheck, {text} "
+                "FROM _checked SEMI JOIN _external USING (_file_no, _source_row))")
+        con.execute("CREATE OR REPLACE TEMP TABLE _external AS SELECT _file_no, _source_row, _reason FROM ("
+                    + checked_select(self.spec, rows, self.latest, self.fmt.decimal) + ")")
+        con.execute("UPDATE _checked SET _reason = e._reason FROM _external e "
+                    "WHERE _checked._file_no = e._file_no AND _checked._source_row = e._source_row")
+
     def _commit(self, con) -> None:
         """Commit the load, once every file read as UTF-8 is known to be UTF-8 (ingest_files.Utf8Checks)."""
         if self.checks is not None and not self.checks.all_valid():
@@ -365,7 +407,7 @@ class _Load:
 
     @staticmethod
     def _drop_temps(con) -> None:
-        for temp in ("_checked", "_duplicates", "_accepted", "_source_files", "_rejected", "_reject_gaps", "_file_numbers",
+        for temp in ("_checked", "_external", "_duplicates", "_accepted", "_source_files", "_rejected", "_reject_gaps", "_file_numbers",
                      REJECTS_TABLE, REJECT_SCANS_TABLE):
             con.execute(f"DROP TABLE IF EXISTS {temp}")
 
