@@ -549,3 +549,38 @@ def test_duckdb_errors_lose_quoted_values(minimal_bank):
     assert "13812345678" not in _safe_reason(exc)
     exc = duckdb.IOException("IO Error: No files found that match the pattern \"/x/y.csv\"")
     assert _safe_reason(exc, {"/x/y.csv": "t/y.csv"}) == 'IO Error: No files found that match the pattern "t/y.csv"'
+
+
+@pytest.mark.unit
+def test_quarantined_rows_keep_their_record_number_in_a_large_file(minimal_bank, warehouse):
+    """A file of many DuckDB row groups, read in parallel: each quarantined row names its own record (counting
+    the first record after the header as 1, a quoted newline inside one record), in every file; a record that
+    cannot be split into fields takes its place in the numbering."""
+    planted = {1: "orphan", 2048: "zero", 4097: "orphan", 60001: "orphan", 99999: "zero", 119999: "orphan"}
+    rows = []
+    for record in range(1, 120_001):
+        kind = planted.get(record)
+        rows.append(_txn(f"BIG{record}", "NOPE" if kind == "orphan" else "A2", "2026-01-10 09:00:00", "credit",
+                         "0" if kind == "zero" else "1.00", "1.00"))
+        if record == 500:
+            rows[-1]["memo"] = "a memo\nover two lines"
+    write_csv(minimal_bank, "transactions", rows, name="zz_big.csv")
+    last = minimal_bank / "transactions" / "zz_last.csv"
+    header = ",".join(TABLES["transactions"].column_names)
+    good = "L{n},A1,2026-01-11 09:00:00,credit,{amount},1.00,salary,,,,,"
+    last.write_text("\n".join([header, good.format(n=1, amount="1.00"), "L2,A1,2026-01-11 09:00:00",
+                               good.format(n=3, amount="-5"), good.format(n=4, amount="1.00")]) + "\n")
+    result = load_all(warehouse, minimal_bank)["transactions"]
+    assert result.reconciles and result.rows_in == 3 + 120_000 + 4
+    quarantined = warehouse.execute(
+        "SELECT source_file, source_row, reason, record->>'txn_id' FROM raw.quarantine "
+        "WHERE table_name = 'transactions' ORDER BY source_file, source_row").fetchall()
+    orphan, zero = "orphan account_id: no accepted accounts row", "non-positive amount"
+    assert quarantined == [
+        *[("transactions/zz_big.csv", n, orphan if kind == "orphan" else zero, f"BIG{n}")
+          for n, kind in sorted(planted.items())],
+        ("transactions/zz_last.csv", 2, "unparseable CSV row", None),
+        ("transactions/zz_last.csv", 3, zero, "L3"),
+    ]
+    memo = warehouse.execute("SELECT memo FROM raw.transactions WHERE txn_id = 'BIG500'").fetchone()[0]
+    assert memo == "a memo\nover two lines"
